@@ -1,0 +1,1 @@
+"""Marketing-campaign analytics logic. Never imports streamlit."""

@@ -1,0 +1,148 @@
+"""`python -m pipeline COMMAND`: automation and checks.
+
+With --json each command prints one JSON object on stdout. Bad input exits 2 with a
+single `error: ...` line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pipeline import config
+
+
+class CliError(Exception):
+    """A problem with the user's input, reported as one line."""
+
+
+# command -> "module:function"; each handler takes the parsed args and returns a JSON-able dict.
+HANDLERS: dict[str, str] = {
+    "ingest": "pipeline.ingestion:command_ingest",
+    "kpis": "pipeline.ingestion:command_kpis",
+    "incrementality": "pipeline.incrementality:command_incrementality",
+    "train": "pipeline.training:command_train",
+    "ensure-models": "pipeline.training:command_ensure_models",
+    "report": "pipeline.report:command_report",
+    "predict": "pipeline.planner:command_predict",
+    "optimize": "pipeline.planner:command_optimize",
+}
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Usage mistakes print a single `error:` line and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="python -m pipeline", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    ingest = sub.add_parser("ingest", help="load an export and report what was kept")
+    ingest.add_argument("file", type=Path)
+    ingest.add_argument("--out", type=Path, help="write the canonical table as Parquet")
+    ingest.add_argument("--json", action="store_true")
+
+    kpis = sub.add_parser("kpis", help="KPIs of a campaign file grouped by dimensions")
+    kpis.add_argument("file", type=Path)
+    kpis.add_argument("--by", default="", help="comma-separated dimensions, e.g. platform,device")
+    kpis.add_argument("--json", action="store_true")
+
+    incr = sub.add_parser("incrementality", help="exposed-vs-control iROAS for a folder of tracking data")
+    incr.add_argument("directory", type=Path)
+    incr.add_argument("--json", action="store_true")
+
+    train = sub.add_parser("train", help="train and save every model")
+    train.add_argument("--data", type=Path, default=None)
+    train.add_argument("--models", type=Path, default=None)
+    train.add_argument("--json", action="store_true")
+
+    ensure = sub.add_parser("ensure-models", help="train models only if missing or invalid")
+    ensure.add_argument("--data", type=Path, default=None)
+    ensure.add_argument("--models", type=Path, default=None)
+    ensure.add_argument("--json", action="store_true")
+
+    report = sub.add_parser("report", help="write a static HTML report")
+    report.add_argument("--out", type=Path, required=True)
+    report.add_argument("--data", type=Path, default=None)
+    report.add_argument("--models", type=Path, default=None)
+
+    predict = sub.add_parser("predict", help="forecast one spend scenario with 90% intervals")
+    predict.add_argument("--platform", required=True)
+    predict.add_argument("--spend", type=float, required=True)
+    predict.add_argument("--device", default=None)
+    predict.add_argument("--campaign-type", default=None)
+    predict.add_argument("--content-type", default=None)
+    predict.add_argument("--models", type=Path, default=None)
+    predict.add_argument("--json", action="store_true")
+
+    optimize = sub.add_parser("optimize", help="split a budget across lines to maximise an objective")
+    optimize.add_argument("--budget", type=float, required=True)
+    optimize.add_argument("--objective", choices=("revenue", "conversions"), default="revenue")
+    optimize.add_argument("--models", type=Path, default=None)
+    optimize.add_argument("--json", action="store_true")
+    return parser
+
+
+def resolve_handler(command: str) -> Callable[[argparse.Namespace], dict[str, Any]]:
+    module_name, function_name = HANDLERS[command].split(":")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+def to_jsonable(value: Any) -> Any:
+    """NaN and inf become null; numpy scalars become Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def emit(result: dict[str, Any], as_json: bool) -> None:
+    payload = to_jsonable(result)
+    if as_json:
+        print(json.dumps(payload, sort_keys=False))
+        return
+    for key, value in payload.items():
+        print(f"{key}: {value}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage error already printed, or --help
+        return int(exc.code or 0)
+    try:
+        result = resolve_handler(args.command)(args)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    emit(result, getattr(args, "json", False))
+    return 0
+
+
+def data_dir_arg(value: Path | None) -> Path:
+    """The --data folder, defaulting to the app's data folder."""
+    return value if value is not None else config.data_dir()
+
+
+def models_dir_arg(value: Path | None) -> Path:
+    """The --models folder, defaulting to the app's models folder."""
+    return value if value is not None else config.models_dir()

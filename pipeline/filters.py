@@ -1,0 +1,101 @@
+"""Filter specifications and applying them. Plain data, so they can live in a URL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class CampaignFilter:
+    """None means "no restriction"; an empty tuple selects nothing."""
+
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None  # inclusive day
+    platforms: tuple[str, ...] | None = None
+    devices: tuple[str, ...] | None = None
+    campaigns: tuple[str, ...] | None = None
+    campaign_types: tuple[str, ...] | None = None
+    content_types: tuple[str, ...] | None = None
+
+
+CAMPAIGN_FILTER_COLUMNS = {
+    "platforms": "platform",
+    "devices": "device",
+    "campaigns": "campaign",
+    "campaign_types": "campaign_type",
+    "content_types": "content_type",
+}
+
+
+def _isin(frame: pd.DataFrame, column: str, values: Sequence[str] | None) -> pd.Series:
+    if values is None or column not in frame.columns:
+        return pd.Series(True, index=frame.index)
+    return frame[column].isin(list(values))
+
+
+def date_mask(dates: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp | None) -> pd.Series:
+    """start <= date < end + 1 day (end is an inclusive day)."""
+    mask = pd.Series(True, index=dates.index)
+    if start is not None:
+        mask &= dates >= pd.Timestamp(start)
+    if end is not None:
+        mask &= dates < pd.Timestamp(end) + pd.Timedelta(days=1)
+    return mask
+
+
+def apply_campaign_filter(frame: pd.DataFrame, spec: CampaignFilter) -> pd.DataFrame:
+    """Rows of a campaign table that match every part of `spec`."""
+    mask = date_mask(frame["date"], spec.start, spec.end)
+    for field, column in CAMPAIGN_FILTER_COLUMNS.items():
+        mask &= _isin(frame, column, getattr(spec, field))
+    return frame[mask]
+
+
+@dataclass(frozen=True)
+class InfluencerFilter:
+    """None means "no restriction"; an empty tuple selects nothing."""
+
+    platforms: tuple[str, ...] | None = None
+    categories: tuple[str, ...] | None = None
+    products: tuple[str, ...] | None = None
+    influencer_types: tuple[str, ...] | None = None
+    genders: tuple[str, ...] | None = None
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+
+
+def matching_influencer_ids(influencers: pd.DataFrame, spec: InfluencerFilter) -> pd.Series:
+    """Ids of influencers whose platform, category, type and gender match."""
+    mask = (
+        _isin(influencers, "platform", spec.platforms)
+        & _isin(influencers, "category", spec.categories)
+        & _isin(influencers, "influencer_type", spec.influencer_types)
+        & _isin(influencers, "gender", spec.genders)
+    )
+    return influencers.loc[mask, "id"]
+
+
+def apply_influencer_filter(tables: dict[str, pd.DataFrame], spec: InfluencerFilter) -> dict[str, pd.DataFrame]:
+    """The four influencer tables restricted to matching influencers, products and dates.
+
+    Payouts are per influencer, so the product and date filters narrow tracking and
+    posts but keep each matching influencer's whole payout.
+    """
+    ids = matching_influencer_ids(tables["influencers"], spec)
+    tracking = tables["tracking"]
+    tracking = tracking[
+        tracking["influencer_id"].isin(ids)
+        & _isin(tracking, "product", spec.products)
+        & date_mask(tracking["date"], spec.start, spec.end)
+    ]
+    posts = tables["posts"]
+    posts = posts[posts["influencer_id"].isin(ids) & date_mask(posts["date"], spec.start, spec.end)]
+    return {
+        "influencers": tables["influencers"][tables["influencers"]["id"].isin(ids)],
+        "posts": posts,
+        "tracking": tracking,
+        "payouts": tables["payouts"][tables["payouts"]["influencer_id"].isin(ids)],
+    }

@@ -1,0 +1,1 @@
+"""Shared Streamlit pieces: filters, cached loaders, chart builders, formatting."""
