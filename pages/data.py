@@ -1,4 +1,77 @@
+"""Upload your own data: a campaign export in any shape ingestion handles, or the four influencer tables."""
+
 import streamlit as st
 
+from pipeline.ingestion import KINDS
+from ui import filters, loaders, upload
+from ui import format as fmt
+
+INFLUENCER_KINDS = [kind for kind in KINDS if kind != "campaigns"]
+
 st.title("Data")
-st.info("This page is being built.")
+st.caption(
+    f"In use for this session: campaigns from **{loaders.campaign_source()}**, influencers from "
+    f"**{loaders.influencer_source()}**. Uploads stay in your session; nobody else sees them."
+)
+if st.button("Reset to demo data", key="reset_demo", icon=":material/restart_alt:"):
+    loaders.reset_to_demo()
+    filters.clear_filter_state()
+    st.success("Every page now shows the demo data again.")
+
+campaign_tab, influencer_tab = st.tabs(["Campaign export", "Influencer tables"])
+
+with campaign_tab:
+    st.write(
+        "A CSV or TSV export from Meta Ads Manager, TikTok Ads Manager or Google Ads, or any table with a "
+        "date, campaign and spend/impressions/clicks columns."
+    )
+    file = st.file_uploader("Campaign file", type=["csv", "tsv", "txt"], key="upload_campaigns")
+    if file is not None:
+        key = upload.file_key(file)
+        first = upload.read_upload(file)
+        if first is not None and first.kind != "campaigns":
+            st.error(
+                f"{file.name} looks like {upload.KIND_LABELS[first.kind]}; upload it under Influencer tables."
+            )
+        elif first is not None:
+            overrides = upload.mapping_overrides(first, key)
+            assumptions = upload.assumption_values(first, key)
+            result = upload.read_upload(file, overrides, assumptions) if overrides or assumptions else first
+            if result is not None:
+                upload.review(result, file.name, first.uncertain)
+                if st.button("Use this data", type="primary", key="use_campaigns"):
+                    loaders.use_campaigns(result.frame, file.name)
+                    filters.clear_filter_state(filters.CAMPAIGN_KEYS)
+                    st.success(
+                        f"Now using {file.name} ({fmt.count(result.rows_kept)} rows) on every campaign page "
+                        "for this session."
+                    )
+
+with influencer_tab:
+    st.write(
+        "All four tables: influencers (id, name, platform, category, gender, influencer_type, follower_count), "
+        "posts, tracking (user level, group 1 = exposed, 0 = control) and payouts."
+    )
+    files = st.file_uploader(
+        "Influencer files", type=["csv", "tsv", "txt"], accept_multiple_files=True, key="upload_influencers"
+    )
+    found = {}
+    for file in files or []:
+        result = upload.read_upload(file)
+        if result is None:
+            continue
+        if result.kind == "campaigns":
+            st.error(f"{file.name} looks like a campaign export; upload it under Campaign export.")
+            continue
+        found[result.kind] = (file.name, result)
+        with st.expander(f"{file.name}: {upload.KIND_LABELS[result.kind]}", expanded=False):
+            upload.review(result, file.name)
+    missing = [kind for kind in INFLUENCER_KINDS if kind not in found]
+    if files and missing:
+        st.info(f"Still needed: {', '.join(upload.KIND_LABELS[kind] for kind in missing)}.")
+    elif found and st.button("Use these tables", type="primary", key="use_influencers"):
+        tables = {kind: result.frame for kind, (_, result) in found.items()}
+        names = ", ".join(name for name, _ in found.values())
+        loaders.use_influencer_tables(tables, names)
+        filters.clear_filter_state(filters.INFLUENCER_KEYS)
+        st.success(f"Now using {names} on every influencer page for this session.")

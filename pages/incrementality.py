@@ -1,4 +1,104 @@
+"""Incrementality: what the influencers caused (exposed vs control), and how sure we are."""
+
 import streamlit as st
 
+from pipeline import incrementality as inc
+from ui import charts_incrementality as charts
+from ui import filters, loaders
+from ui import format as fmt
+
 st.title("Incrementality")
-st.info("This page is being built.")
+st.caption(
+    "Exposed users against a randomised control group: the revenue the influencers caused, "
+    "not the revenue the platforms credit them with."
+)
+
+tables = loaders.influencer_tables()
+spec = filters.influencer_filters(tables)
+try:
+    report = loaders.incrementality_report(tables, spec)
+except inc.IncrementalityInputError as exc:
+    st.error(str(exc))
+    st.stop()
+if report.tracking_rows == 0:
+    st.info("No data matches these filters.")
+    st.stop()
+for warning in report.warnings:
+    st.warning(warning)
+if report.problem:
+    st.info(report.problem)
+    st.stop()
+
+overall = report.overall
+level = f"{overall.confidence:.0%}"
+iroas_interval = f"{charts.multiple(overall.iroas_ci_low)} – {charts.multiple(overall.iroas_ci_high)}"
+lift_interval = f"{fmt.percent(overall.lift_ci_low, 1)} – {fmt.percent(overall.lift_ci_high, 1)}"
+columns = st.columns(4)
+columns[0].metric(
+    "iROAS", charts.multiple(overall.iroas), help=f"Extra revenue per $1 of payout; {level} interval {iroas_interval}."
+)
+columns[1].metric("Incremental revenue", fmt.money(overall.incremental_revenue), help="(r1 − r0) · exposed users")
+columns[2].metric("Lift", fmt.percent(overall.lift, 1), help=f"Revenue per exposed vs control user; {lift_interval}.")
+columns[3].metric(
+    "p-value", charts.p_value_text(overall.p_value), help="Welch's t-test: the chance of a gap this big with no effect."
+)
+st.caption(
+    f"{level} intervals: iROAS {iroas_interval}, lift {lift_interval}. Payout {fmt.money(overall.payout)}; "
+    f"{fmt.count(overall.exposed_users)} exposed and {fmt.count(overall.control_users)} control users; "
+    f"revenue per user {fmt.money(overall.revenue_per_exposed_user, 2)} vs "
+    f"{fmt.money(overall.revenue_per_control_user, 2)}; {fmt.count(report.contaminated_users)} users in both groups "
+    f"excluded; sample-ratio test p-value {charts.p_value_text(report.srm_p_value)}."
+)
+show_verdict = {"good": st.success, "bad": st.error}.get(inc.verdict_tone(overall), st.info)
+show_verdict(inc.verdict(overall))
+
+st.subheader("Which influencers, campaigns and products paid off")
+dimension = st.radio(
+    "Break down by", list(report.breakdowns), horizontal=True, key="inc_breakdown", format_func=str.capitalize
+)
+if dimension is not None:
+    table = report.breakdowns[dimension]
+    st.plotly_chart(charts.forest_plot(table, dimension), width="stretch")
+    with st.expander(f"Table by {dimension}"):
+        st.dataframe(charts.breakdown_table(table), width="stretch", hide_index=True)
+
+st.subheader("Revenue per user")
+st.plotly_chart(charts.revenue_distribution(report.buyers, report.histogram), width="stretch")
+
+st.subheader("Plan the next test")
+left, right = st.columns(2)
+users = left.number_input(
+    "Users per group",
+    min_value=10,
+    value=max(10, min(overall.exposed_users, overall.control_users)),
+    step=1000,
+    key="inc_power_users",
+)
+lift = right.number_input(
+    "Lift to detect (%)", min_value=0.1, max_value=1000.0, value=10.0, step=1.0, key="inc_power_lift"
+)
+left.metric("Minimum detectable lift", fmt.percent(inc.minimum_detectable_lift(report.power, users, users), 1))
+right.metric("Users needed per group", fmt.count(inc.users_needed_per_group(report.power, lift / 100)))
+st.caption(
+    f"{inc.POWER:.0%} power, two-sided α = {inc.ALPHA:g}, using the revenue-per-user variance observed in this "
+    f"selection. With today's groups ({fmt.count(overall.exposed_users)} exposed, {fmt.count(overall.control_users)} "
+    f"control) the minimum detectable lift is {fmt.percent(inc.minimum_detectable_lift(report.power), 1)}."
+)
+
+with st.expander("How this is computed"):
+    st.markdown(
+        f"""
+- **Users.** Tracking rows are summed per user within each group (1 exposed, 0 control). Users seen in both
+  groups are excluded and counted.
+- **Revenue per user** r1 = R1/n1 and r0 = R0/n0. **Lift** = (r1 − r0)/r0. **Incremental revenue** = (r1 − r0) · n1,
+  the control group scaled to the exposed group's size. **iROAS** = incremental revenue / payout.
+- **Payout.** Each influencer's payout is spread over its exposed users; a campaign, product, platform or filtered
+  selection is charged the share that its exposed users carry (a campaign gets its influencers' whole payouts).
+- **Interval.** A {inc.N_RESAMPLES:,}-resample bootstrap that resamples users within each group (fixed seed), {level}
+  percentile interval. **p-value:** Welch's t-test on revenue per user.
+- **Sample ratio.** A chi-square test of the group sizes against a {report.expected_exposed_share:.0%} exposed split;
+  a warning appears below p = {inc.SRM_ALERT_P:g}.
+- **Power.** Minimum detectable lift = (z₁₋α/₂ + z_power) · √(s1²/n1 + s0²/n0) / r0; users needed per group for a
+  lift L = (z₁₋α/₂ + z_power)² · (s1² + s0²) / (L · r0)².
+"""
+    )

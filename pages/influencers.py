@@ -1,4 +1,101 @@
+"""Influencer performance for influencer managers: attributed revenue, ROAS, alerts, personas, drill-down."""
+
 import streamlit as st
 
+from pipeline import influencer_metrics as im
+from pipeline.filters import apply_influencer_filter
+from ui import charts, filters, layout, loaders
+from ui import format as fmt
+
+PROFILE = ["name", "platform", "category", "gender", "influencer_type"]
+MONEY = ["payout", "revenue", "roas", "orders", "aov"]
+
 st.title("Influencers")
-st.info("This page is being built.")
+tables = loaders.influencer_tables()
+spec = filters.influencer_filters(tables)
+view = apply_influencer_filter(tables, spec)
+layout.stop_if_empty(view["influencers"])
+layout.stop_if_empty(view["tracking"])
+summary = im.influencer_summary(view)
+
+st.caption(
+    f"Source: {loaders.influencer_source()}. Revenue and orders are attributed: everything bought by the users "
+    "an influencer exposed (group 1), so ROAS = attributed revenue / payout. It includes sales that would have "
+    "happened anyway; the Incrementality page measures the true lift. A zero payout shows “—”."
+)
+layout.metric_tiles(im.key_metrics(summary), ["revenue", "payout", "roas", "orders", "aov"])
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Top influencers by ROAS")
+    min_payout = st.number_input(
+        "Minimum payout to rank ($)", min_value=0.0, value=im.MIN_PAYOUT_FOR_RANKING, step=100.0, key="inf_min_payout"
+    )
+    top = im.top_by_roas(summary, min_payout)
+    if top.empty:
+        st.info(f"No influencer was paid {fmt.money(min_payout)} or more in this selection.")
+    else:
+        layout.data_table(top, "top influencers by roas", ["name", "platform", "roas", "revenue", "payout", "orders"])
+with right:
+    st.subheader("Poor-ROI alerts")
+    threshold = st.number_input(
+        "Alert when ROAS is below (x)", min_value=0.0, value=im.POOR_ROAS_THRESHOLD, step=0.25, key="inf_threshold"
+    )
+    alerts = im.poor_roi(summary, threshold)
+    if alerts.empty:
+        st.success(f"Every paid influencer in this selection has ROAS of {fmt.multiple(threshold)} or more.")
+    else:
+        cost = im.alert_cost(alerts)
+        st.warning(
+            f"{fmt.count(cost['influencers'])} influencer(s) below {fmt.multiple(threshold)}: paid "
+            f"{fmt.money(cost['payout'])} for {fmt.money(cost['revenue'])} of attributed revenue "
+            f"(net {fmt.money(-cost['net_loss'])})."
+        )
+        layout.data_table(alerts, "poor roi alerts", ["name", "platform", "roas", "payout", "revenue", "profit"])
+
+st.subheader("Best personas: category x gender")
+personas = im.persona_roas(summary)
+left, right = st.columns([3, 2])
+left.plotly_chart(
+    charts.heatmap(im.persona_matrix(personas), "roas", "ROAS by category and gender", good_high=True), width="stretch"
+)
+with right:
+    ranked = personas.sort_values("roas", ascending=False)
+    layout.data_table(ranked, "persona roas", ["category", "gender", "roas", "revenue", "payout", "influencers"])
+
+st.plotly_chart(charts.revenue_payout_scatter(summary), width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Engagement by platform")
+    engagement = im.engagement_by_platform(view["posts"])
+    if engagement.empty:
+        st.info("No posts in this selection.")
+    else:
+        title = "Engagement rate per reach: (likes + comments) / reach"
+        st.plotly_chart(charts.bar_by(engagement, "platform", "engagement_rate", title), width="stretch")
+        layout.data_table(engagement, "engagement by platform")
+with right:
+    st.subheader("By influencer type")
+    types = im.by_influencer_type(summary)
+    st.plotly_chart(charts.bar_by(types, "influencer_type", "roas", "ROAS by influencer type"), width="stretch")
+    layout.data_table(types, "influencer types", ["influencer_type", "influencers", *MONEY, "engagement_rate"])
+
+st.subheader("Drill-down")
+by_revenue = summary.sort_values("revenue", ascending=False)
+names = dict(zip(by_revenue["influencer_id"], by_revenue["name"], strict=True))
+left, right = st.columns([3, 2])
+chosen = left.selectbox("Influencer", list(names), format_func=names.get, key="inf_drill")
+freq = right.segmented_control("Granularity", ["day", "week", "month"], default="week", key="inf_freq") or "week"
+row = summary[summary["influencer_id"] == chosen].iloc[0]
+layout.metric_tiles(row.to_dict(), ["revenue", "payout", "roas", "orders", "engagement_rate"])
+timeline = im.influencer_timeline(view, chosen, freq)
+if timeline.empty:
+    st.info("This influencer has no posts or orders in this selection.")
+else:
+    st.plotly_chart(charts.timeline(timeline, names[chosen], freq), width="stretch")
+posts = im.influencer_posts(view["posts"], chosen)
+layout.data_table(posts, f"posts of {names[chosen]}")
+
+st.subheader("All influencers in this selection")
+layout.data_table(summary, "influencer summary", [*PROFILE, *MONEY, "posts", "reach", "engagement_rate", "cpe"])

@@ -1,4 +1,122 @@
+"""Campaign overview for analysts: KPIs vs the previous period, trend, breakdowns, efficiency, anomalies."""
+
 import streamlit as st
 
-st.title("Overview")
-st.info("This page is being built.")
+from pipeline import kpis, reporting
+from pipeline.filters import apply_campaign_filter
+from ui import charts, filters, layout, loaders
+from ui import format as fmt
+from ui.download import csv_download
+
+KPI_METRICS = ("spend", "impressions", "clicks", "conversions", "revenue", "ctr", "cvr", "cpc", "cpa", "cpm", "roas")
+TREND_METRICS = ("spend", "revenue", "conversions", "clicks", "impressions", "roas", "cpa", "cpc", "cpm", "ctr", "cvr")
+TABLE_COLUMNS = ["spend", "impressions", "clicks", "conversions", "revenue", "ctr", "cvr", "cpc", "cpa", "cpm", "roas"]
+
+st.title("Campaign overview")
+frame = loaders.campaigns()
+spec = filters.campaign_filters(frame)
+cube = loaders.campaign_cube(frame, spec)
+layout.stop_if_empty(cube)
+period = kpis.Period(spec.start or cube["date"].min(), spec.end or cube["date"].max())
+current = kpis.in_period(cube, period)
+layout.stop_if_empty(current)
+
+have = cube.columns
+st.caption(
+    f"Source: {loaders.campaign_source()} · {period.start:%d %b %Y} – {period.end:%d %b %Y} ({period.days} days). "
+    f"Changes compare with the previous {period.days} days ({period.previous().start:%d %b} – "
+    f"{period.previous().end:%d %b %Y}); green is good for the business (a lower CPA is green)."
+)
+daily = reporting.rollup(cube, ["date"])
+layout.kpi_row(kpis.compare_periods(daily, period), KPI_METRICS, reporting.computable(KPI_METRICS, have))
+
+st.subheader("Trend")
+left, middle, right = st.columns([2, 2, 1])
+freq = left.segmented_control("Granularity", ["day", "week", "month"], default="week", key="ov_freq") or "week"
+metric = middle.selectbox(
+    "Metric", reporting.computable(TREND_METRICS, have), format_func=fmt.axis_title, key="ov_metric"
+)
+split = right.toggle("Split by platform", key="ov_split")
+by = ["platform"] if split else []
+by_day = reporting.rollup(current, ["platform", "date"]) if split else kpis.in_period(daily, period)
+trend = kpis.trend(by_day, freq, by=by)
+st.plotly_chart(charts.trend_line(trend, metric, freq, by="platform" if split else None), width="stretch")
+
+# Period totals without the day: every view below rolls up this small frame, not the daily rows.
+totals = reporting.rollup(current, ["platform", "campaign", "device"])
+
+st.subheader("Breakdowns")
+left, right = st.columns(2)
+dim = left.segmented_control("Break down by", ["platform", "device", "campaign"], default="platform", key="ov_dim")
+dim = dim or "platform"
+columns = reporting.computable(TABLE_COLUMNS, have)
+shown = right.selectbox("Chart metric", columns, index=len(columns) - 1, format_func=fmt.axis_title, key="ov_shown")
+keys = ["platform", "campaign"] if dim == "campaign" else [dim]
+ranked = reporting.kpi_table(totals, keys).sort_values(columns[0], ascending=False)
+title = f"{fmt.label(shown)} by {dim}" + (f" (the 15 biggest by {columns[0]})" if len(ranked) > 15 else "")
+st.plotly_chart(charts.bar_by(ranked.head(15), dim, shown, title, horizontal=dim == "campaign"), width="stretch")
+layout.data_table(ranked, f"breakdown by {dim}", [*keys, *columns])
+
+st.subheader("Top campaigns by conversion rate")
+min_clicks = st.number_input(
+    "Minimum clicks to rank a campaign", min_value=0, value=reporting.MIN_CLICKS_FOR_CVR, step=50, key="ov_min_clicks"
+)
+top = (
+    reporting.top_campaigns_by_cvr(totals, min_clicks=min_clicks)
+    if "cvr" in reporting.computable(["cvr"], have)
+    else None
+)
+if top is None:
+    st.info("This data has no clicks or conversions column, so there is no conversion rate to rank.")
+elif top.empty:
+    st.info(f"No campaign has {min_clicks:,} clicks or more in this selection.")
+else:
+    ranking = ["campaign", *reporting.computable(["cvr", "conversions", "clicks", "spend", "cpa", "roas"], have)]
+    layout.data_table(top, "top campaigns by cvr", ranking)
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Cost efficiency")
+    costs = reporting.computable(["cpa", "cpc", "cpm"], have)
+    cost = st.radio("Cost metric", costs, format_func=fmt.axis_title, horizontal=True, key="ov_cost")
+    matrix = reporting.cost_matrix(totals, cost) if cost and "device" in have else None
+    if matrix is None:
+        st.info("This data has no device column or no cost inputs for a platform x device view.")
+    else:
+        st.plotly_chart(charts.heatmap(matrix, cost, f"{fmt.label(cost)} by platform and device"), width="stretch")
+with right:
+    st.subheader("Spend vs conversions")
+    level = st.radio(
+        "Points", ["campaign", "campaign_day"], format_func=lambda v: v.replace("_", "-"), horizontal=True, key="ov_lvl"
+    )
+    if reporting.computable(["cpa"], have):
+        points = reporting.spend_conversion_points(current if level == "campaign_day" else totals, level)
+        r = reporting.correlation(points["spend"], points["conversions"])
+        st.plotly_chart(charts.spend_scatter(points, r, level.replace("_", "-")), width="stretch")
+    else:
+        st.info("This data has no spend or no conversions column.")
+
+st.subheader("Meta vs TikTok")
+side = reporting.compare_platforms(totals)
+formatted = side.apply(lambda col: [fmt.metric_value(m, v) for m, v in zip(side.index, col, strict=True)])
+st.dataframe(formatted.rename(index=fmt.label), width="stretch")
+csv_download(side.reset_index(), "meta vs tiktok")
+
+st.subheader("Anomalies")
+has_cpa = bool(reporting.computable(["cpa"], have))
+flags = reporting.anomaly_flags(cube, period.start, period.end) if has_cpa else None  # cube: every date
+st.caption(
+    f"Campaign-days whose spend or CPA is |z| ≥ {reporting.ANOMALY_Z} away from the campaign's own "
+    f"{reporting.ANOMALY_WINDOW_DAYS}-day baseline (the day itself excluded), and days with spend but no conversions."
+)
+if flags is None:
+    st.info("This data has no spend or no conversions column to judge.")
+elif flags.empty:
+    st.success("No anomalies in this selection.")
+else:
+    counts = flags["flag"].value_counts()
+    st.write(" · ".join(f"**{n:,}** {flag}" for flag, n in counts.items()))
+    layout.data_table(flags, "anomalies", height=320)
+
+st.divider()
+csv_download(lambda: apply_campaign_filter(frame, spec), "filtered campaign data", "Download the filtered rows")

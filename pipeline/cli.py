@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     incr = sub.add_parser("incrementality", help="exposed-vs-control iROAS for a folder of tracking data")
     incr.add_argument("directory", type=Path)
+    incr.add_argument("--expected-share", type=float, default=0.5, help="expected exposed share for the SRM test")
     incr.add_argument("--json", action="store_true")
 
     train = sub.add_parser("train", help="train and save every model")

@@ -30,7 +30,9 @@ LOWER_IS_BETTER = frozenset({"cpc", "cpa", "cpm", "cpe"})
 FREQUENCIES = {"day": "D", "week": "W-SUN", "month": "M"}
 
 
-def safe_divide(numerator: pd.Series | float, denominator: pd.Series | float) -> pd.Series | float:
+def safe_divide(
+    numerator: pd.Series | np.ndarray | float, denominator: pd.Series | np.ndarray | float
+) -> pd.Series | np.ndarray | float:
     """numerator / denominator, with NaN (never inf or 0) where the denominator is 0 or missing."""
     with np.errstate(divide="ignore", invalid="ignore"):
         num = np.asarray(numerator, dtype="float64")
@@ -41,6 +43,8 @@ def safe_divide(numerator: pd.Series | float, denominator: pd.Series | float) ->
         return pd.Series(result, index=numerator.index)
     if isinstance(denominator, pd.Series):
         return pd.Series(result, index=denominator.index)
+    if result.ndim:  # array in, array out (float() of a multi-element array raises)
+        return result
     return float(result)
 
 
@@ -71,13 +75,21 @@ def add_ratios(sums: pd.DataFrame) -> pd.DataFrame:
     CPE = spend/engagement. Rates are fractions (0.02 = 2%); money is in the data's
     currency. A zero denominator gives NaN. Missing inputs skip that ratio.
     """
-    out = sums.copy()
+    ratios = {}
+    present = set(sums.columns)
+
+    def values(name: str) -> np.ndarray:
+        return sums[name].to_numpy(dtype="float64")
+
     for name, (num, den, scale) in RATIOS.items():
-        if num in out.columns and den in out.columns:
-            out[name] = safe_divide(out[num] * scale, out[den])
-    if {"revenue", "spend"} <= set(out.columns):
-        out["roi"] = safe_divide(out["revenue"] - out["spend"], out["spend"])
-    return out
+        if num in present and den in present:
+            ratios[name] = safe_divide(values(num) * scale, values(den))
+    if {"revenue", "spend"} <= present:
+        ratios["roi"] = safe_divide(values("revenue") - values("spend"), values("spend"))
+    # numpy arrays and one concat instead of a Series and a column insert per ratio: several
+    # times faster on the small frames a dashboard rerun produces dozens of.
+    kept = sums.drop(columns=[name for name in ratios if name in sums.columns])
+    return pd.concat([kept, pd.DataFrame(ratios, index=sums.index)], axis=1)
 
 
 def kpi_table(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from pipeline import config, datasets
+from pipeline import config, datasets, incrementality, ingestion, reporting
+from pipeline.filters import CampaignFilter, InfluencerFilter, apply_campaign_filter, apply_influencer_filter
 
 UPLOADED_CAMPAIGNS_KEY = "uploaded_campaigns"
 UPLOADED_INFLUENCERS_KEY = "uploaded_influencer_tables"
+# A label ("file name") and a unique token per "Use this data", so caches never mix two uploads.
+UPLOADED_CAMPAIGNS_NAME_KEY = "uploaded_campaigns_name"
+UPLOADED_INFLUENCERS_NAME_KEY = "uploaded_influencer_tables_name"
+UPLOADED_CAMPAIGNS_TOKEN_KEY = "uploaded_campaigns_token"
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading campaign data…")
@@ -52,3 +60,101 @@ def influencer_tables() -> dict[str, pd.DataFrame]:
         return uploaded
     ensure_demo_data()
     return _demo_influencer_tables(str(config.data_dir()))
+
+
+def use_campaigns(frame: pd.DataFrame, name: str) -> None:
+    """Switch this session's pages to an uploaded campaign table."""
+    st.session_state[UPLOADED_CAMPAIGNS_KEY] = frame
+    st.session_state[UPLOADED_CAMPAIGNS_NAME_KEY] = name
+    st.session_state[UPLOADED_CAMPAIGNS_TOKEN_KEY] = f"upload:{uuid.uuid4().hex}"
+
+
+def use_influencer_tables(tables: dict[str, pd.DataFrame], name: str) -> None:
+    """Switch this session's pages to uploaded influencer tables (keys influencers, posts, tracking, payouts)."""
+    st.session_state[UPLOADED_INFLUENCERS_KEY] = tables
+    st.session_state[UPLOADED_INFLUENCERS_NAME_KEY] = name
+
+
+def reset_to_demo() -> None:
+    """Forget this session's uploads: every page shows the demo data again."""
+    for key in (
+        UPLOADED_CAMPAIGNS_KEY,
+        UPLOADED_CAMPAIGNS_NAME_KEY,
+        UPLOADED_CAMPAIGNS_TOKEN_KEY,
+        UPLOADED_INFLUENCERS_KEY,
+        UPLOADED_INFLUENCERS_NAME_KEY,
+    ):
+        st.session_state.pop(key, None)
+
+
+def campaign_source() -> str:
+    """What the campaign pages show: the uploaded file's name or "demo data"."""
+    return st.session_state.get(UPLOADED_CAMPAIGNS_NAME_KEY) or "demo data"
+
+
+def influencer_source() -> str:
+    """What the influencer pages show: the uploaded files' names or "demo data"."""
+    return st.session_state.get(UPLOADED_INFLUENCERS_NAME_KEY) or "demo data"
+
+
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _campaign_cube(token: str, spec_key: str, _frame: pd.DataFrame, _spec: CampaignFilter) -> pd.DataFrame:
+    return reporting.cube(apply_campaign_filter(_frame, _spec))
+
+
+@st.cache_resource(max_entries=4, ttl=900, show_spinner="Reading the file…")
+def _ingest(digest: str, name: str, overrides: tuple, assumptions: tuple, _raw: bytes) -> ingestion.IngestResult:
+    return ingestion.ingest(_raw, name=name, mapping_overrides=dict(overrides), assumptions=dict(assumptions))
+
+
+def ingest_upload(
+    raw: bytes, name: str, overrides: dict[str, str], assumptions: dict[str, float]
+) -> ingestion.IngestResult:
+    """pipeline.ingestion.ingest of uploaded bytes, cached by content, so a rerun of the data page
+    does not parse the file again. The result is shared read-only; raises IngestError."""
+    digest = hashlib.sha256(raw).hexdigest()
+    return _ingest(digest, name, tuple(sorted(overrides.items())), tuple(sorted(assumptions.items())), raw)
+
+
+def campaign_cube(frame: pd.DataFrame, spec: CampaignFilter) -> pd.DataFrame:
+    """The campaign rows matching every filter except the dates, rolled up to platform x campaign x
+    device x day. Cached per data set and filter (dates excluded), shared read-only: changing only
+    the date range, the trend toggle or a chart option reuses it."""
+    undated = replace(spec, start=None, end=None)
+    return _campaign_cube(_campaign_token(frame), repr(undated), frame, undated)
+
+
+def _campaign_token(frame: pd.DataFrame) -> str:
+    """Identifies a campaign frame for caching: this session's upload token, else the demo frame."""
+    if frame is st.session_state.get(UPLOADED_CAMPAIGNS_KEY):
+        if UPLOADED_CAMPAIGNS_TOKEN_KEY not in st.session_state:  # set directly, not through use_campaigns
+            st.session_state[UPLOADED_CAMPAIGNS_TOKEN_KEY] = f"upload:{uuid.uuid4().hex}"
+        return st.session_state[UPLOADED_CAMPAIGNS_TOKEN_KEY]
+    return f"demo:{config.data_dir()}:{id(frame)}"
+
+
+def _influencer_data_key(tables: dict[str, pd.DataFrame]) -> str:
+    """Identifies the influencer data: the demo folder, or a content hash of an upload."""
+    if st.session_state.get(UPLOADED_INFLUENCERS_KEY) is not tables:
+        return f"demo:{config.data_dir()}"
+    used = ("influencers", "tracking", "payouts")
+    digest = [int(pd.util.hash_pandas_object(tables[name], index=False).sum()) for name in used if name in tables]
+    return "upload:" + ":".join(str(d) for d in digest)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner="Computing incrementality (bootstrap)…")
+def _incrementality_report(
+    data_key: str, spec_key: str, _tables: dict[str, pd.DataFrame], _spec: InfluencerFilter
+) -> incrementality.IncrementalityReport:
+    scoped = apply_influencer_filter(_tables, _spec)
+    return incrementality.analyse(
+        scoped["tracking"], scoped["payouts"], reference=_tables["tracking"], influencers=scoped["influencers"]
+    )
+
+
+def incrementality_report(
+    tables: dict[str, pd.DataFrame], spec: InfluencerFilter
+) -> incrementality.IncrementalityReport:
+    """The incrementality report for the filtered influencer data, cached per data set and filter, so a
+    rerun with the same filters never repeats the bootstrap. Raises IncrementalityInputError."""
+    return _incrementality_report(_influencer_data_key(tables), repr(spec), tables, spec)

@@ -1,0 +1,216 @@
+"""AppTest of the campaign overview: KPIs equal the pipeline's numbers for every filter, empty states, state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipeline import datasets, ingestion, kpis, reporting
+from pipeline.filters import CampaignFilter, apply_campaign_filter
+from tests.pages.conftest import ROOT, page_path
+from ui import format as fmt
+
+KPI_METRICS = ("spend", "impressions", "clicks", "conversions", "revenue", "ctr", "cvr", "cpc", "cpa", "cpm", "roas")
+NO_DATA = "No data matches these filters."
+
+
+@pytest.fixture(scope="module")
+def demo(demo_dir: Path) -> pd.DataFrame:
+    return datasets.read_campaigns(demo_dir)
+
+
+def expected_comparison(frame: pd.DataFrame, spec: CampaignFilter) -> pd.DataFrame:
+    """What the KPI row must show, computed with the pipeline on the raw rows (not the page's cube)."""
+    start = spec.start or frame["date"].min()
+    end = spec.end or frame["date"].max()
+    undated = apply_campaign_filter(frame, replace(spec, start=None, end=None))
+    return kpis.compare_periods(undated, kpis.Period(start, end)).set_index("metric")
+
+
+def shown_metrics(at: AppTest) -> dict[str, tuple[str, str, str]]:
+    return {m.label: (m.value, m.proto.delta, m.proto.color) for m in at.metric}
+
+
+def assert_kpis_match(at: AppTest, expected: pd.DataFrame) -> None:
+    shown = shown_metrics(at)
+    for metric in KPI_METRICS:
+        value, delta, _ = shown[fmt.label(metric)]
+        assert value == fmt.metric_value(metric, expected.loc[metric, "current"]), metric
+        pct = expected.loc[metric, "pct_change"]
+        assert delta == ("" if pd.isna(pct) else fmt.signed_percent(pct)), metric
+
+
+@pytest.fixture
+def at() -> AppTest:
+    return AppTest.from_file(page_path("overview"), default_timeout=120).run()
+
+
+def test_runs_clean_on_demo_data(at: AppTest, demo: pd.DataFrame) -> None:
+    assert not at.exception
+    assert not at.error
+    assert at.title[0].value == "Campaign overview"
+    assert [m.label for m in at.metric] == [fmt.label(m) for m in KPI_METRICS]
+    assert_kpis_match(at, expected_comparison(demo, CampaignFilter()))
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    titles = [chart["layout"]["title"]["text"] for chart in charts]
+    assert len(charts) == 4
+    assert all(title for title in titles)
+    assert all(chart["layout"]["yaxis"]["title"]["text"] for chart in charts)
+    assert len(at.get("download_button")) >= 5  # every table and the filtered rows
+
+
+def test_platform_filter_changes_kpis_to_the_pipeline_values(at: AppTest, demo: pd.DataFrame) -> None:
+    before = at.metric[0].value
+    at.multiselect(key="cf_platform").set_value(["TikTok"]).run()
+    assert not at.exception
+    assert at.metric[0].value != before
+    assert_kpis_match(at, expected_comparison(demo, CampaignFilter(platforms=("TikTok",))))
+
+
+def test_device_and_content_filters_combine(at: AppTest, demo: pd.DataFrame) -> None:
+    content = at.multiselect(key="cf_content_type").options[:1]
+    at.multiselect(key="cf_device").set_value(["Mobile", "Tablet"]).run()
+    at.multiselect(key="cf_content_type").set_value(content).run()
+    spec = CampaignFilter(devices=("Mobile", "Tablet"), content_types=tuple(content))
+    assert_kpis_match(at, expected_comparison(demo, spec))
+
+
+def test_date_range_deltas_compare_with_the_previous_period(at: AppTest, demo: pd.DataFrame) -> None:
+    at.date_input(key="cf_dates").set_value((dt.date(2025, 6, 1), dt.date(2025, 6, 30))).run()
+    spec = CampaignFilter(start=pd.Timestamp("2025-06-01"), end=pd.Timestamp("2025-06-30"))
+    expected = expected_comparison(demo, spec)
+    assert_kpis_match(at, expected)
+    shown = shown_metrics(at)
+    # A lower CPA is good (green); spend has no direction (grey).
+    cpa_better = expected.loc["cpa", "better"]
+    assert shown["CPA"][2] == (1 if cpa_better else 2) or shown["CPA"][2] == ("GREEN" if cpa_better else "RED")
+    assert str(shown["Spend"][2]) in {"GRAY", "3"}
+
+
+def test_empty_selection_shows_the_message(at: AppTest) -> None:
+    at.multiselect(key="cf_platform").set_value([]).run()
+    assert not at.exception
+    assert [info.value for info in at.info] == [NO_DATA]
+    assert len(at.metric) == 0
+
+
+def test_a_selection_with_no_rows_shows_the_message(at: AppTest) -> None:
+    # Content types and platforms exist separately, but no TikTok row has this combination of filters.
+    at.multiselect(key="cf_platform").set_value(["Instagram"]).run()
+    options = at.multiselect(key="cf_campaign").options
+    at.multiselect(key="cf_campaign").set_value([o for o in options if not o.startswith("Instagram")][:1]).run()
+    assert not at.exception
+    assert NO_DATA in [info.value for info in at.info]
+
+
+def test_filter_state_is_mirrored_into_the_url(at: AppTest) -> None:
+    at.multiselect(key="cf_platform").set_value(["Meta", "TikTok"]).run()
+    at.date_input(key="cf_dates").set_value((dt.date(2025, 2, 1), dt.date(2025, 2, 28))).run()
+    assert at.query_params["cf_platform"] == "Meta~TikTok"
+    assert at.query_params["cf_dates"] == "2025-02-01~2025-02-28"
+    at.multiselect(key="cf_platform").set_value(at.multiselect(key="cf_platform").options).run()
+    assert "cf_platform" not in at.query_params  # the default needs no parameter
+
+
+def test_a_shared_link_opens_the_same_view(demo: pd.DataFrame) -> None:
+    at = AppTest.from_file(page_path("overview"), default_timeout=120)
+    at.query_params["cf_platform"] = "Meta"
+    at.query_params["cf_dates"] = "2025-03-01~2025-03-31"
+    at.query_params["cf_device"] = "Desktop~Nonsense"  # unknown values are ignored, never executed
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key="cf_platform").value == ["Meta"]
+    assert at.multiselect(key="cf_device").value == ["Desktop"]
+    spec = CampaignFilter(
+        start=pd.Timestamp("2025-03-01"), end=pd.Timestamp("2025-03-31"), platforms=("Meta",), devices=("Desktop",)
+    )
+    assert_kpis_match(at, expected_comparison(demo, spec))
+
+
+def test_a_broken_link_falls_back_to_defaults() -> None:
+    at = AppTest.from_file(page_path("overview"), default_timeout=120)
+    at.query_params["cf_dates"] = "yesterday~tomorrow"
+    at.run()
+    assert not at.exception
+    assert len(at.metric) == len(KPI_METRICS)
+
+
+def test_filters_survive_a_page_switch() -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.multiselect(key="cf_platform").set_value(["Meta"]).run()
+    spend = at.metric[0].value
+    at.switch_page("pages/influencers.py").run()
+    assert not at.exception
+    assert "cf_platform" not in at.session_state  # Streamlit dropped the widget key with its page
+    at.switch_page("pages/overview.py").run()
+    assert at.multiselect(key="cf_platform").value == ["Meta"]
+    assert at.metric[0].value == spend
+
+
+def test_reset_button_restores_defaults(at: AppTest, demo: pd.DataFrame) -> None:
+    at.multiselect(key="cf_platform").set_value(["Meta"]).run()
+    at.button(key="reset_cf_dates").click().run()
+    assert at.multiselect(key="cf_platform").value == sorted(demo["platform"].astype(str).unique())
+    assert_kpis_match(at, expected_comparison(demo, CampaignFilter()))
+
+
+def test_top_campaigns_threshold_and_anomaly_section(at: AppTest, demo: pd.DataFrame) -> None:
+    headers = [h.value for h in at.subheader]
+    assert {"Trend", "Breakdowns", "Top campaigns by conversion rate", "Anomalies", "Meta vs TikTok"} <= set(headers)
+    at.number_input(key="ov_min_clicks").set_value(10**9).run()
+    assert "No campaign has 1,000,000,000 clicks or more in this selection." in [i.value for i in at.info]
+    flags = reporting.anomaly_flags(reporting.cube(demo))
+    if not flags.empty:
+        assert any(f"**{len(flags[flags['flag'] == name]):,}** {name}" in m.value for m in at.markdown for name in ["spend above baseline"] if (flags["flag"] == name).any())
+
+
+def test_trend_and_breakdown_controls(at: AppTest) -> None:
+    at.segmented_control(key="ov_freq").set_value("month").run()
+    at.selectbox(key="ov_metric").set_value("cpa").run()
+    at.toggle(key="ov_split").set_value(True).run()
+    at.segmented_control(key="ov_dim").set_value("campaign").run()
+    assert not at.exception
+    trend = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert trend["layout"]["title"]["text"] == "CPA by month"
+    assert trend["layout"]["yaxis"]["title"]["text"] == "CPA ($)"
+    assert {trace["name"] for trace in trend["data"]} == {"Instagram", "Meta", "TikTok"}
+
+
+def test_uploaded_campaigns_are_used_for_this_session() -> None:
+    result = ingestion.ingest(ROOT / "tests" / "fixtures" / "exports" / "tiktok_ads_manager.csv")
+    at = AppTest.from_file(page_path("overview"), default_timeout=120)
+    at.session_state["uploaded_campaigns"] = result.frame
+    at.session_state["uploaded_campaigns_name"] = "tiktok.csv"
+    at.run()
+    assert not at.exception
+    expected = expected_comparison(result.frame, CampaignFilter())
+    assert at.metric[0].value == fmt.metric_value("spend", expected.loc["spend", "current"])
+    assert "tiktok.csv" in at.caption[0].value
+
+
+def test_data_without_clicks_shows_dashes_not_zeros() -> None:
+    frame = datasets.tidy_campaigns(
+        pd.DataFrame(
+            {
+                "date": pd.to_datetime(["2025-01-01", "2025-01-02"]),
+                "platform": ["Meta", "TikTok"],
+                "campaign": ["A", "B"],
+                "device": ["All", "All"],
+                "spend": [10.0, 20.0],
+                "impressions": [1000.0, 4000.0],
+            }
+        )
+    )
+    at = AppTest.from_file(page_path("overview"), default_timeout=120)
+    at.session_state["uploaded_campaigns"] = frame
+    at.run()
+    assert not at.exception
+    shown = shown_metrics(at)
+    assert shown["CTR"][0] == "—" and shown["CPA"][0] == "—"
+    assert shown["CPM"][0] == fmt.metric_value("cpm", 1000 * 30.0 / 5000.0)

@@ -1,0 +1,34 @@
+"""CSV downloads for every table and for the filtered data, defused for spreadsheets."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from pipeline.export import to_csv_bytes
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "data"
+
+
+def csv_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], name: str, label: str = "Download CSV") -> None:
+    """A download button for `frame` as safe CSV (pipeline.export). The CSV is built only when
+    the user clicks, so a big table costs nothing on reruns; pass a callable to defer the frame too."""
+
+    def build() -> bytes:
+        return to_csv_bytes(frame() if callable(frame) else frame)
+
+    slug = _slug(name)
+    st.download_button(
+        label,
+        data=build,
+        file_name=f"{slug}.csv",
+        mime="text/csv",
+        key=f"download_{slug}",
+        on_click="ignore",
+        icon=":material/download:",
+    )

@@ -1,0 +1,129 @@
+"""Sections of the data page: read an upload, show its mapping and data-quality report, edit guesses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from pipeline import ingestion
+from pipeline.schemas import CAMPAIGN_DIMENSIONS, CAMPAIGN_MEASURES, SCHEMAS
+from ui import format as fmt
+from ui import loaders
+
+PREVIEW_ROWS = 20
+KIND_LABELS = {
+    "campaigns": "campaign performance",
+    "influencers": "influencer profiles",
+    "posts": "influencer posts",
+    "tracking": "user-level tracking",
+    "payouts": "influencer payouts",
+}
+
+
+def canonical_targets(kind: str) -> list[str]:
+    """The canonical columns a source header can be mapped to for this table kind, plus "ignore"."""
+    names = [*CAMPAIGN_DIMENSIONS, *CAMPAIGN_MEASURES] if kind == "campaigns" else list(SCHEMAS[kind].columns)
+    return [*names, ingestion.IGNORED]
+
+
+def file_key(upload: object) -> str:
+    """A short stable id for an uploaded file's bytes (widget keys for its mapping and assumptions)."""
+    return hashlib.sha256(upload.getvalue()).hexdigest()[:12]
+
+
+def read_upload(
+    upload: object, overrides: dict[str, str] | None = None, assumptions: dict[str, float] | None = None
+) -> ingestion.IngestResult | None:
+    """Ingest an uploaded file; on failure show st.error with the one-sentence reason and return None."""
+    try:
+        return loaders.ingest_upload(upload.getvalue(), upload.name, overrides or {}, assumptions or {})
+    except ingestion.IngestError as exc:
+        st.error(f"{upload.name}: {exc}")
+    except Exception:  # a file we could not anticipate must never show a traceback
+        st.error(f"{upload.name}: this file could not be read as a table; export it again as CSV and retry.")
+    return None
+
+
+def mapping_overrides(result: ingestion.IngestResult, key: str) -> dict[str, str]:
+    """Selectboxes for the headers whose mapping was a guess; returns header -> the chosen canonical name."""
+    if not result.uncertain:
+        return {}
+    st.markdown("**Check these guessed columns**")
+    targets = canonical_targets(result.kind)
+    chosen = {}
+    for header in result.uncertain:
+        guess = result.mapping.get(header, ingestion.IGNORED)
+        options = targets if guess in targets else [guess, *targets]
+        chosen[header] = st.selectbox(
+            f"“{header}” means", options, index=options.index(guess), key=f"map_{key}_{header}"
+        )
+    return chosen
+
+
+def assumption_values(result: ingestion.IngestResult, key: str) -> dict[str, float]:
+    """Inputs for the assumptions behind estimated columns (e.g. average order value)."""
+    if not result.assumptions:
+        return {}
+    st.markdown(f"**Assumptions behind estimated columns ({', '.join(result.estimated) or 'none'})**")
+    values = {}
+    for name, value in result.assumptions.items():
+        if name == "report_date":
+            day = st.date_input(
+                "Date given to every row (the file has no dates)",
+                value=pd.to_datetime(str(int(value)), format="%Y%m%d").date(),
+                key=f"assume_{key}_{name}",
+            )
+            values[name] = float(day.strftime("%Y%m%d")) if isinstance(day, dt.date) else value
+        else:
+            values[name] = st.number_input(
+                name.replace("_", " ").capitalize(), min_value=0.0, value=float(value), key=f"assume_{key}_{name}"
+            )
+    return values
+
+
+def quality_report(result: ingestion.IngestResult) -> None:
+    """Rows read, kept and dropped by reason; estimated columns; platforms found."""
+    dropped = sum(result.dropped.values())
+    cols = st.columns(3)
+    cols[0].metric("Rows read", fmt.count(result.rows_read))
+    cols[1].metric("Rows kept", fmt.count(result.rows_kept))
+    cols[2].metric("Rows dropped", fmt.count(dropped))
+    if result.dropped:
+        reasons = pd.DataFrame({"reason": list(result.dropped), "rows": list(result.dropped.values())})
+        st.dataframe(reasons, hide_index=True, width="stretch")
+    notes = []
+    if result.estimated:
+        notes.append(f"Estimated columns: {', '.join(result.estimated)} (from the assumptions below).")
+    if result.platforms:
+        notes.append(f"Platforms: {', '.join(result.platforms)}.")
+    for note in notes:
+        st.caption(note)
+
+
+def mapping_table(result: ingestion.IngestResult, guessed: list[str]) -> None:
+    """Source header -> canonical column, marking the guesses (editable above the table)."""
+    table = pd.DataFrame(
+        {
+            "source column": list(result.mapping),
+            "maps to": list(result.mapping.values()),
+            "how": ["guessed: check it above" if h in guessed else "recognised" for h in result.mapping],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+def review(result: ingestion.IngestResult, name: str, guessed: list[str] | None = None) -> None:
+    """Preview, data-quality report and column mapping of one ingested file."""
+    guessed = result.uncertain if guessed is None else guessed
+    st.success(
+        f"{name}: read as {KIND_LABELS[result.kind]}, {fmt.count(result.rows_kept)} of "
+        f"{fmt.count(result.rows_read)} rows usable."
+    )
+    quality_report(result)
+    st.markdown("**Preview**")
+    st.dataframe(result.frame.head(PREVIEW_ROWS), hide_index=True, width="stretch")
+    with st.expander("Column mapping", expanded=bool(guessed)):
+        mapping_table(result, guessed)
