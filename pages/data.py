@@ -27,16 +27,11 @@ with campaign_tab:
     )
     file = st.file_uploader("Campaign file", type=["csv", "tsv", "txt"], key="upload_campaigns")
     if file is not None:
-        key = upload.file_key(file)
         first = upload.read_upload(file)
         if first is not None and first.kind != "campaigns":
-            st.error(
-                f"{file.name} looks like {upload.KIND_LABELS[first.kind]}; upload it under Influencer tables."
-            )
+            st.error(f"{file.name} looks like {upload.KIND_LABELS[first.kind]}; upload it under Influencer tables.")
         elif first is not None:
-            overrides = upload.mapping_overrides(first, key)
-            assumptions = upload.assumption_values(first, key)
-            result = upload.read_upload(file, overrides, assumptions) if overrides or assumptions else first
+            result = upload.with_edits(file, first, upload.file_key(file))
             if result is not None:
                 upload.review(result, file.name, first.uncertain)
                 if st.button("Use this data", type="primary", key="use_campaigns"):
@@ -56,16 +51,18 @@ with influencer_tab:
         "Influencer files", type=["csv", "tsv", "txt"], accept_multiple_files=True, key="upload_influencers"
     )
     found = {}
-    for file in files or []:
-        result = upload.read_upload(file)
-        if result is None:
+    for index, file in enumerate(files or []):
+        first = upload.read_upload(file)
+        if first is None:
             continue
-        if result.kind == "campaigns":
+        if first.kind == "campaigns":
             st.error(f"{file.name} looks like a campaign export; upload it under Campaign export.")
             continue
-        found[result.kind] = (file.name, result)
-        with st.expander(f"{file.name}: {upload.KIND_LABELS[result.kind]}", expanded=False):
-            upload.review(result, file.name)
+        with st.expander(f"{file.name}: {upload.KIND_LABELS[first.kind]}", expanded=bool(first.uncertain)):
+            result = upload.with_edits(file, first, f"{index}_{upload.file_key(file)}")
+            if result is not None:
+                upload.review(result, file.name, first.uncertain)
+                found[result.kind] = (file.name, result)
     missing = [kind for kind in INFLUENCER_KINDS if kind not in found]
     if files and missing:
         st.info(f"Still needed: {', '.join(upload.KIND_LABELS[kind] for kind in missing)}.")

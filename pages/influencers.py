@@ -6,6 +6,7 @@ from pipeline import influencer_metrics as im
 from pipeline.filters import apply_influencer_filter
 from ui import charts, filters, layout, loaders
 from ui import format as fmt
+from ui.download import csv_download
 
 PROFILE = ["name", "platform", "category", "gender", "influencer_type"]
 MONEY = ["payout", "revenue", "roas", "orders", "aov"]
@@ -55,9 +56,10 @@ with right:
 
 st.subheader("Best personas: category x gender")
 personas = im.persona_roas(summary)
-left, right = st.columns([3, 2])
+left, right = st.columns(2)
+matrix = im.persona_matrix(personas)
 left.plotly_chart(
-    charts.heatmap(im.persona_matrix(personas), "roas", "ROAS by category and gender", good_high=True), width="stretch"
+    charts.heatmap(matrix, "roas", "ROAS by category and gender (red = below break-even)", True, 1.0), width="stretch"
 )
 with right:
     ranked = personas.sort_values("roas", ascending=False)
@@ -74,12 +76,12 @@ with left:
     else:
         title = "Engagement rate per reach: (likes + comments) / reach"
         st.plotly_chart(charts.bar_by(engagement, "platform", "engagement_rate", title), width="stretch")
-        layout.data_table(engagement, "engagement by platform")
+        layout.data_table(engagement, "engagement by platform", ["platform", "posts", "reach", "engagement_rate"])
 with right:
     st.subheader("By influencer type")
     types = im.by_influencer_type(summary)
     st.plotly_chart(charts.bar_by(types, "influencer_type", "roas", "ROAS by influencer type"), width="stretch")
-    layout.data_table(types, "influencer types", ["influencer_type", "influencers", *MONEY, "engagement_rate"])
+    layout.data_table(types, "influencer types", ["influencer_type", "influencers", "payout", "revenue", "roas"])
 
 st.subheader("Drill-down")
 by_revenue = summary.sort_values("revenue", ascending=False)
@@ -99,3 +101,4 @@ layout.data_table(posts, f"posts of {names[chosen]}")
 
 st.subheader("All influencers in this selection")
 layout.data_table(summary, "influencer summary", [*PROFILE, *MONEY, "posts", "reach", "engagement_rate", "cpe"])
+csv_download(lambda: view["tracking"], "filtered tracking rows", "Download the filtered tracking rows")

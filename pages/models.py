@@ -1,4 +1,108 @@
+"""Saved models: ROI classifiers and regressors, the forecaster and the segments, shown from their metadata."""
+
 import streamlit as st
 
+from pipeline import report, training
+from ui import charts_models, layout, loaders
+
+METRIC_LABELS = {"accuracy": "Accuracy", "f1": "F1", "roc_auc": "ROC AUC", "mae": "MAE", "rmse": "RMSE", "r2": "R²"}
+
 st.title("Models")
-st.info("This page is being built.")
+bundle = loaders.trained_models()
+meta = bundle.metadata
+info = training.training_info(meta)
+st.caption(
+    f"Trained at {info['created_at']} (UTC) on {info['rows']:,} daily rows of the demo data in {info['source']} "
+    f"({info['start']} – {info['end']}), never on an upload. ROI models: {info['roi_rows']:,} weekly campaign x "
+    f"ad set x device rows from {info['campaigns']} campaigns, scored by {info['folds']}-fold GroupKFold by "
+    "campaign, with only pre-launch inputs (platform, device, campaign type, content type, ad set, spend, month)."
+)
+
+st.subheader("ROI models: comparison")
+comparison = training.comparison_table(meta)
+for column, task in zip(st.columns(2), ("classification", "regression"), strict=True):
+    with column:
+        layout.table(training.comparison_wide(comparison, task).drop(columns="task"), labels=METRIC_LABELS)
+        st.plotly_chart(charts_models.metric_bars(comparison, task), width="stretch")
+
+st.subheader(f"Classifying ROI > {info['threshold']:g}")
+classifiers = [n for n in training.CLASSIFIERS if n in meta]
+left, right = st.columns(2)
+left.plotly_chart(
+    charts_models.roc_curves({training.model_label(n): meta[n].get("roc") for n in classifiers}), width="stretch"
+)
+chosen = right.selectbox("Classifier", classifiers, format_func=training.model_label, key="md_classifier")
+right.plotly_chart(
+    charts_models.confusion_heatmap(
+        meta[chosen]["confusion_matrix"], meta[chosen]["threshold"], training.model_label(chosen)
+    ),
+    width="stretch",
+)
+st.caption(
+    f"Out-of-fold predictions at probability 0.5; {meta[chosen]['positive_share']:.1%} of weekly rows have ROI above "
+    "the threshold, so always guessing that class is the accuracy to beat."
+)
+
+st.subheader("Predicting ROI")
+regressors = [n for n in training.REGRESSORS if n in meta]
+chosen_regressor = st.selectbox("Regressor", regressors, format_func=training.model_label, key="md_regressor")
+st.plotly_chart(
+    charts_models.predicted_vs_actual(meta[chosen_regressor]["pred_vs_actual"], training.model_label(chosen_regressor)),
+    width="stretch",
+)
+
+st.subheader("Permutation importance")
+roi_models = [n for n in training.ROI_MODELS if n in meta and meta[n].get("permutation_importance")]
+explained = st.selectbox(
+    "Model",
+    roi_models,
+    format_func=lambda n: f"{training.model_label(n)} ({meta[n]['task']})",
+    key="md_importance",
+)
+if explained is None:
+    st.info("No saved model has a permutation importance (its first fold had a single class).")
+else:
+    st.plotly_chart(
+        charts_models.importance_bars(meta[explained]["permutation_importance"], training.model_label(explained)),
+        width="stretch",
+    )
+    st.caption("Measured on the first fold's held-out campaigns: how much the score drops when one input is shuffled.")
+
+st.subheader("Forecaster")
+coverage = training.coverage_table(meta)
+left, right = st.columns(2)
+with left:
+    layout.table(
+        coverage,
+        formats={"r2": "%.3f", "mape": "percent", "coverage_90": "percent", "mean_width": "%.1f", "rows": "%d"},
+        labels={"r2": "R²", "mape": "MAPE", "coverage_90": "Coverage", "mean_width": "Mean width"},
+    )
+    benchmark = meta[training.FORECASTER].get("benchmark_social_pred")
+    if benchmark:
+        st.caption(
+            f"On the social-prediction seed's data and split, this method scores an average test R² of "
+            f"{benchmark['ours_average']:.3f} (impressions {benchmark['ours_r2']['impressions']:.3f}, engagement "
+            f"{benchmark['ours_r2']['engagement']:.3f}) against the seed's {benchmark['seed_average']:.3f}."
+        )
+right.plotly_chart(charts_models.coverage_bars(coverage), width="stretch")
+
+st.subheader("Retrain and report")
+threshold = st.number_input(
+    "ROI threshold for the classifiers", value=float(info["threshold"]), step=0.1, format="%.2f", key="md_threshold"
+)
+if st.button("Retrain every model", key="md_retrain"):
+    try:
+        loaders.retrain_models(threshold)
+    except ValueError as exc:
+        st.error(str(exc))
+    else:
+        st.rerun()
+st.download_button(
+    "Download the report (HTML)",
+    data=lambda: report.build_report(loaders.training_campaigns(), meta).encode("utf-8"),
+    file_name="campaign-report.html",
+    mime="text/html",
+    on_click="ignore",
+    key="md_report",
+    icon=":material/download:",
+)

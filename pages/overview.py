@@ -22,12 +22,8 @@ current = kpis.in_period(cube, period)
 layout.stop_if_empty(current)
 
 have = cube.columns
-st.caption(
-    f"Source: {loaders.campaign_source()} · {period.start:%d %b %Y} – {period.end:%d %b %Y} ({period.days} days). "
-    f"Changes compare with the previous {period.days} days ({period.previous().start:%d %b} – "
-    f"{period.previous().end:%d %b %Y}); green is good for the business (a lower CPA is green)."
-)
 daily = reporting.rollup(cube, ["date"])
+layout.period_caption(loaders.campaign_source(), period, not kpis.in_period(daily, period.previous()).empty)
 layout.kpi_row(kpis.compare_periods(daily, period), KPI_METRICS, reporting.computable(KPI_METRICS, have))
 
 st.subheader("Trend")
@@ -40,7 +36,8 @@ split = right.toggle("Split by platform", key="ov_split")
 by = ["platform"] if split else []
 by_day = reporting.rollup(current, ["platform", "date"]) if split else kpis.in_period(daily, period)
 trend = kpis.trend(by_day, freq, by=by)
-st.plotly_chart(charts.trend_line(trend, metric, freq, by="platform" if split else None), width="stretch")
+partial = reporting.partial_periods(trend["period"], freq, period.start, period.end)
+st.plotly_chart(charts.trend_line(trend, metric, freq, "platform" if split else None, partial), width="stretch")
 
 # Period totals without the day: every view below rolls up this small frame, not the daily rows.
 totals = reporting.rollup(current, ["platform", "campaign", "device"])
@@ -97,10 +94,7 @@ with right:
         st.info("This data has no spend or no conversions column.")
 
 st.subheader("Meta vs TikTok")
-side = reporting.compare_platforms(totals)
-formatted = side.apply(lambda col: [fmt.metric_value(m, v) for m, v in zip(side.index, col, strict=True)])
-st.dataframe(formatted.rename(index=fmt.label), width="stretch")
-csv_download(side.reset_index(), "meta vs tiktok")
+layout.metrics_by_column(reporting.compare_platforms(totals), "meta vs tiktok")
 
 st.subheader("Anomalies")
 has_cpa = bool(reporting.computable(["cpa"], have))
@@ -116,7 +110,8 @@ elif flags.empty:
 else:
     counts = flags["flag"].value_counts()
     st.write(" · ".join(f"**{n:,}** {flag}" for flag, n in counts.items()))
-    layout.data_table(flags, "anomalies", height=320)
+    money = {"value": "$%,.2f", "baseline": "$%,.2f", "z": "%.2f"}
+    layout.data_table(flags, "anomalies", height=320, formats=money, labels={"z": "z-score"})
 
 st.divider()
 csv_download(lambda: apply_campaign_filter(frame, spec), "filtered campaign data", "Download the filtered rows")

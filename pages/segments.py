@@ -1,4 +1,56 @@
+"""Campaign segments: KMeans on CTR, CPC, CPA and ROI of each campaign x ad set (pipeline.segments)."""
+
 import streamlit as st
 
-st.title("Segments")
-st.info("This page is being built.")
+from ui import charts_models, filters, layout, loaders
+from ui import format as fmt
+from ui.download import csv_download
+
+PROFILE_COLUMNS = ["label", "units", "spend", "spend_share", "ctr", "cpc", "cpa", "roi", "roas"]
+ASSIGNMENT_COLUMNS = ["name", "platform", "label", "spend", "ctr", "cpc", "cpa", "roi"]
+
+st.title("Campaign segments")
+frame = loaders.campaigns()
+spec = filters.campaign_filters(frame)
+try:
+    result = loaders.campaign_segments(frame, spec)
+except ValueError as exc:
+    st.info(str(exc))
+    st.stop()
+
+st.caption(
+    f"Source: {loaders.campaign_source()}. {len(result.assignments)} campaign x ad set units grouped by CTR, CPC, "
+    f"CPA and ROI (each a ratio of the unit's sums), log-scaled and robust-scaled. k = {result.k} segments "
+    f"gave the best silhouette ({result.score:.3f}) of k = 2–8."
+    + (
+        f" {len(result.excluded)} units without spend, clicks or conversions are left out."
+        if len(result.excluded)
+        else ""
+    )
+)
+tiles = st.columns(3)
+tiles[0].metric("Segments", result.k, border=True)
+tiles[1].metric("Units segmented", fmt.count(len(result.assignments)), border=True)
+tiles[2].metric("Silhouette", f"{result.score:.3f}", help="−1 to 1; higher means better separated.", border=True)
+
+st.plotly_chart(charts_models.segment_scatter(result.assignments), width="stretch")
+
+st.subheader("Segment profiles")
+st.caption("KPIs of each segment are ratios of its units' sums; share is the segment's part of all spend.")
+layout.data_table(
+    result.profiles,
+    "segment profiles",
+    PROFILE_COLUMNS,
+    formats={"spend_share": "percent"},
+    labels={"label": "Segment", "spend_share": "Share of spend"},
+)
+
+left, right = st.columns([3, 2])
+left.plotly_chart(charts_models.scatter_matrix(result.assignments), width="stretch")
+right.plotly_chart(charts_models.silhouette_line(result.silhouette, result.k), width="stretch")
+
+st.subheader("Assignments")
+layout.table(
+    result.assignments, [c for c in ASSIGNMENT_COLUMNS if c in result.assignments], labels={"label": "Segment"}
+)
+csv_download(result.assignments, "segment assignments", "Download the assignments (CSV)")

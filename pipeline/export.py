@@ -43,6 +43,11 @@ def defuse_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
-    """UTF-8 CSV of the defused frame. Missing values are empty cells; dates are ISO 8601."""
+    """UTF-8 CSV of the defused frame. Missing values are empty cells; dates are ISO 8601.
+
+    Rows end in CRLF (RFC 4180) because Python's csv quotes only cells holding a character of the line
+    terminator: with LF alone, a bare CR inside a cell ("x", CR, "=cmd()") went out unquoted, and a
+    spreadsheet would start a new row at it, with the formula first, past the defusing.
+    """
     safe = defuse_frame(frame.reset_index() if index else frame)
-    return safe.to_csv(index=False, lineterminator="\n", date_format="%Y-%m-%d").encode("utf-8")
+    return safe.to_csv(index=False, lineterminator="\r\n", date_format="%Y-%m-%d").encode("utf-8")

@@ -9,6 +9,7 @@ incrementality page subtracts the control group for that. A zero payout gives Na
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline.kpis import FREQUENCIES, safe_divide
@@ -29,18 +30,33 @@ def exposed(tracking: pd.DataFrame) -> pd.DataFrame:
     return tracking[tracking["group"] == 1]
 
 
+def _exposed_sales(
+    tracking: pd.DataFrame, columns: tuple[str, ...] = ("influencer_id", "revenue", "orders")
+) -> pd.DataFrame:
+    """exposed() restricted to the numeric columns needed: copying the text columns of a big
+    tracking table costs more than the sums themselves."""
+    keep = [*columns, "group"] if "group" in tracking.columns else list(columns)
+    return exposed(tracking[keep])
+
+
 def add_influencer_ratios(sums: pd.DataFrame) -> pd.DataFrame:
     """ROAS = revenue/payout (x), AOV = revenue/orders (money), engagement rate =
     (likes + comments)/reach (fraction, "per reach"), CPE = payout/engagement (money),
     profit = revenue − payout. Zero denominators give NaN."""
-    out = sums.copy()
-    out["roas"] = safe_divide(out["revenue"], out["payout"])
-    out["aov"] = safe_divide(out["revenue"], out["orders"])
-    out["profit"] = out["revenue"] - out["payout"]
-    if {"engagement", "reach"} <= set(out.columns):
-        out["engagement_rate"] = safe_divide(out["engagement"], out["reach"])
-        out["cpe"] = safe_divide(out["payout"], out["engagement"])
-    return out
+
+    def values(name: str) -> np.ndarray:
+        return sums[name].to_numpy(dtype="float64")
+
+    ratios = {
+        "roas": safe_divide(values("revenue"), values("payout")),
+        "aov": safe_divide(values("revenue"), values("orders")),
+        "profit": values("revenue") - values("payout"),
+    }
+    if {"engagement", "reach"} <= set(sums.columns):
+        ratios["engagement_rate"] = safe_divide(values("engagement"), values("reach"))
+        ratios["cpe"] = safe_divide(values("payout"), values("engagement"))
+    kept = sums.drop(columns=[name for name in ratios if name in sums.columns])
+    return pd.concat([kept, pd.DataFrame(ratios, index=sums.index)], axis=1)
 
 
 def influencer_summary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -50,22 +66,23 @@ def influencer_summary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     An influencer without a payout row has payout 0 (so ROAS is NaN, shown "—").
     """
     influencers = tables["influencers"]
-    ids = influencers["id"]
-    sales = exposed(tables["tracking"]).groupby("influencer_id")[["revenue", "orders"]].sum()
+    ids = influencers["id"].to_numpy()
+    sales = _exposed_sales(tables["tracking"]).groupby("influencer_id")[["revenue", "orders"]].sum()
     payout = tables["payouts"].groupby("influencer_id")["total_payout"].sum()
-    posts = tables["posts"]
-    content = posts.groupby("influencer_id").agg(
-        posts=("reach", "size"), reach=("reach", "sum"), likes=("likes", "sum"), comments=("comments", "sum")
-    )
+    posts = tables["posts"][["influencer_id", "reach", "likes", "comments"]]
+    grouped = posts.groupby("influencer_id")
+    content = grouped[["reach", "likes", "comments"]].sum().assign(posts=grouped.size())
+
+    def per_influencer(values: pd.Series) -> np.ndarray:
+        return values.reindex(ids).fillna(0.0).to_numpy(dtype="float64")
+
     profile = [column for column in PROFILE_COLUMNS if column in influencers.columns]
-    summary = influencers[["id", *profile]].rename(columns={"id": "influencer_id"}).reset_index(drop=True)
-    summary["payout"] = payout.reindex(ids).fillna(0.0).to_numpy(dtype="float64")
-    for column in ("revenue", "orders"):
-        summary[column] = sales[column].reindex(ids).fillna(0.0).to_numpy(dtype="float64")
-    for column in ("posts", "reach", "likes", "comments"):
-        summary[column] = content[column].reindex(ids).fillna(0).to_numpy(dtype="float64")
-    summary["engagement"] = summary["likes"] + summary["comments"]
-    return add_influencer_ratios(summary)
+    columns = {"influencer_id": ids, **{column: influencers[column].to_numpy() for column in profile}}
+    columns |= {"payout": per_influencer(payout), "revenue": per_influencer(sales["revenue"])}
+    columns |= {"orders": per_influencer(sales["orders"])}
+    columns |= {name: per_influencer(content[name]) for name in ("posts", "reach", "likes", "comments")}
+    columns["engagement"] = columns["likes"] + columns["comments"]
+    return add_influencer_ratios(pd.DataFrame(columns))
 
 
 def key_metrics(summary: pd.DataFrame) -> dict[str, float]:
@@ -150,8 +167,8 @@ def influencer_timeline(tables: dict[str, pd.DataFrame], influencer_id: int, fre
     if freq not in FREQUENCIES:
         raise ValueError(f"freq must be one of {sorted(FREQUENCIES)}, got {freq!r}")
     code = FREQUENCIES[freq]
-    sales = exposed(tables["tracking"])
-    sales = sales[sales["influencer_id"] == influencer_id]
+    tracking = tables["tracking"]
+    sales = _exposed_sales(tracking[tracking["influencer_id"] == influencer_id], ("date", "revenue", "orders"))
     posts = tables["posts"][tables["posts"]["influencer_id"] == influencer_id]
     columns = ["period", "posts", "orders", "revenue"]
     if sales.empty and posts.empty:

@@ -20,6 +20,11 @@ Decisions worth knowing:
   returned in `assumptions` and the estimated columns in `estimated`.
 - Ratio columns in exports (ROAS, CTR, CPC, cost per result, rates, shares) are ignored: KPIs
   are recomputed as ratios of sums.
+- Hostile-input limits (found by tests/hostile): more than MAX_COLUMNS columns is refused; a number
+  above MAX_NUMBER drops its row as "number too large" (two 1e308 cells made totals inf); an id that
+  is not a whole number or overflows int64 is an "unparseable number"; dates outside pandas'
+  nanosecond range (0001-01-01, 9999-12-31) are unparseable. Common German, French, Spanish, Italian,
+  Portuguese and Dutch headers are recognised, accents ignored.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import csv
 import difflib
 import io
 import re
+import unicodedata
 from argparse import Namespace
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,6 +71,7 @@ DROP_REASONS = (
     "missing id",
     "group not 0 or 1",
     "unparseable number",
+    "number too large",
     "negative money",
     "negative number",
     "clicks > impressions",
@@ -76,6 +83,13 @@ DROP_REASONS = (
 HEAD_BYTES = 65_536  # enough to find the header and sample a few hundred rows
 HEADER_SEARCH_LINES = 40  # Google Ads puts 2 lines above the header; allow generous room
 SAMPLE_ROWS = 200
+# Real exports have tens of columns; thousands mean this is not a report, and mapping each header
+# costs a fuzzy match, so a hostile header line must not buy seconds of CPU.
+MAX_COLUMNS = 1_000
+# No ad account or creator table reaches a quadrillion of anything; a bigger cell is a typo or an
+# overflow, and two of them (1e308 + 1e308) would make every total inf.
+MAX_NUMBER = 1e15
+INT64_LIMIT = 2.0**63  # ids and counts beyond this cannot be stored as int64 without wrapping
 
 # Normalised header -> canonical campaign column, in priority order (first present wins).
 CAMPAIGN_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -134,12 +148,30 @@ CAMPAIGN_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "engagement": ("engagement", "engagements", "post engagement", "post engagements", "total engagement"),
 }
+# Localised exports (German, French, Spanish, Italian, Portuguese, Dutch), as normalize_header writes
+# them (accents stripped). Without these a German file's "Kosten" was kept as an extra column while
+# spend was silently estimated from impressions. English names keep priority: these come last.
+FOREIGN_CAMPAIGN_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "date": ("datum", "fecha", "jour", "dia", "giorno"),
+    "platform": ("plattform", "plateforme", "plataforma", "piattaforma"),
+    "campaign": ("kampagne", "kampagnenname", "campagne", "nom de la campagne", "campana", "campanha", "campagna"),
+    "device": ("gerat", "appareil", "dispositivo", "apparaat"),
+    "spend": ("kosten", "ausgaben", "cout", "couts", "depenses", "montant depense", "gasto", "coste", "costo", "spesa"),
+    "impressions": ("impressionen", "impresiones", "impressoes", "impressioni", "vertoningen"),
+    "clicks": ("klicks", "clics", "cliques", "clic", "clicchi", "klikken"),
+    "conversions": ("konversionen", "conversiones", "conversoes", "conversioni", "achats", "compras", "acquisti"),
+    "revenue": ("umsatz", "einnahmen", "conversionswert", "chiffre d affaires", "revenus", "ingresos", "receita"),
+}
+CAMPAIGN_SYNONYMS = {
+    canonical: (*names, *FOREIGN_CAMPAIGN_SYNONYMS.get(canonical, ())) for canonical, names in CAMPAIGN_SYNONYMS.items()
+}
 IGNORED_HEADERS = frozenset(
     {"reporting ends", "reporting end", "date stop", "end date", "cost conv", "conv value cost", "value conv"}
 )
 # Tokens that mark a derived ratio column: we recompute ratios from sums instead.
 DERIVED_TOKENS = frozenset(
     {"roas", "ctr", "cpc", "cpm", "cpa", "cpe", "cpv", "cpi", "rate", "frequency", "per", "avg", "average", "share"}
+    | {"pro", "par", "por", "taux", "tasa", "tasso", "rapporto"}  # "Kosten pro Klick", "coût par clic", "taux de clics"
 )
 # Header fingerprints of each platform's export, for files without a platform column.
 PLATFORM_SIGNATURES: dict[str, frozenset[str]] = {
@@ -242,6 +274,7 @@ INFLUENCER_IDS = {
     "payouts": ("influencer_id",),
 }
 INFLUENCER_INTS = ("id", "influencer_id", "user_id", "group", "follower_count")
+ID_COLUMNS = frozenset({"id", "influencer_id", "user_id"})
 UNIQUE_IDS = {"influencers": "id", "payouts": "influencer_id"}
 GROUP_VALUES = {"1": 1, "0": 0, "exposed": 1, "treatment": 1, "test": 1, "control": 0, "holdout": 0}
 
@@ -301,6 +334,7 @@ class _Drops:
 def normalize_header(header: object) -> str:
     """Lower case, no currency suffix like "(USD)", punctuation as single spaces: "Impr." -> "impr"."""
     text = _CURRENCY_SUFFIX.sub(" ", str(header).replace("\ufeff", ""))
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")  # "Coût" -> "Cout"
     return re.sub(r"[^0-9a-z%]+", " ", text.lower()).strip()
 
 
@@ -344,7 +378,14 @@ def _near_spelling(norm: str, name: str) -> bool:
     words, known = norm.split(), name.split()
     if len(words) != len(known) or norm == name:
         return False
-    return all(difflib.SequenceMatcher(None, a, b).ratio() >= 0.8 for a, b in zip(words, known, strict=True))
+    return all(_similar_word(a, b) for a, b in zip(words, known, strict=True))
+
+
+def _similar_word(a: str, b: str) -> bool:
+    """difflib ratio >= 0.8; the length bound first, because a wide file asks this thousands of times."""
+    if 2 * min(len(a), len(b)) < 0.8 * (len(a) + len(b)):
+        return False
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
 def _fuzzy_target(norm: str, synonyms: dict[str, tuple[str, ...]], taken: set[str]) -> str | None:
@@ -499,8 +540,9 @@ def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """
     if pd.api.types.is_datetime64_any_dtype(series):
         values = series.dt.tz_localize(None) if series.dt.tz is not None else series
-        values = values.astype("datetime64[ns]")
-        return values, values.isna(), pd.Series(False, index=series.index)
+        out_of_range = values.notna() & ((values < pd.Timestamp.min) | (values > pd.Timestamp.max))
+        values = values.mask(out_of_range).astype("datetime64[ns]")  # e.g. 9999-12-31 in a Parquet file
+        return values, values.isna() & ~out_of_range, out_of_range
     codes, uniques = pd.factorize(series)
     texts = pd.Index(uniques).astype("str").str.strip()
     parsed = pd.Series(pd.NaT, index=range(len(texts)), dtype="datetime64[ns]")
@@ -510,9 +552,10 @@ def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         if retry.any():
             again = _to_datetime(texts[retry], format="mixed", dayfirst=_guess_dayfirst(texts[retry]))
             parsed[retry] = again.to_numpy()
-    unique_blank = np.asarray(texts.str.lower().isin(BLANK_TOKENS), dtype=bool)
-    values = np.where(codes >= 0, parsed.to_numpy()[codes], np.datetime64("NaT"))
-    blank = (codes < 0) | unique_blank[codes]
+    # A trailing NaT / True that code -1 (a missing cell) picks: a column with no values at all has no uniques.
+    unique_blank = np.append(np.asarray(texts.str.lower().isin(BLANK_TOKENS), dtype=bool), True)
+    values = np.append(parsed.to_numpy(), np.datetime64("NaT", "ns"))[codes]
+    blank = unique_blank[codes]
     result = pd.Series(values, index=series.index, dtype="datetime64[ns]")
     return result, pd.Series(blank, index=series.index), pd.Series(~blank & result.isna(), index=series.index)
 
@@ -520,10 +563,12 @@ def parse_dates(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
 def _to_datetime(texts: pd.Index, **options: Any) -> pd.Series:
     """pd.to_datetime on distinct texts, as naive datetime64[ns]; junk becomes NaT."""
     try:
-        parsed = pd.to_datetime(texts, errors="coerce", utc=True, **options)
+        parsed = pd.to_datetime(texts, errors="coerce", utc=True, **options).tz_localize(None)
     except (ValueError, TypeError, OverflowError):
         return pd.Series(pd.NaT, index=range(len(texts)), dtype="datetime64[ns]")
-    return pd.Series(parsed.tz_localize(None).astype("datetime64[ns]"), index=range(len(texts)))
+    # pandas may parse 9999-12-31 or 0001-01-01 at a coarser unit; outside the ns range they are junk.
+    in_range = (parsed >= pd.Timestamp.min) & (parsed <= pd.Timestamp.max)
+    return pd.Series(parsed.where(in_range).astype("datetime64[ns]"), index=range(len(texts)))
 
 
 def _normalize_values(series: pd.Series, vocabulary: dict[str, str]) -> pd.Series:
@@ -725,6 +770,13 @@ def _reject_extra_fields(cells: list[str], sample: list[list[str]], header_index
             )
 
 
+def _reject_too_many_columns(count: int) -> None:
+    if count > MAX_COLUMNS:
+        raise IngestError(
+            f"This file has {count:,} columns, more than the {MAX_COLUMNS:,} any ad export has, so it is not a report."
+        )
+
+
 def read_table(raw: bytes, name: str = "", kind: str | None = None) -> _RawTable:
     """The cells of a CSV-like export (or Parquet file) below its header row."""
     if raw.startswith(b"PAR1"):
@@ -732,6 +784,7 @@ def read_table(raw: bytes, name: str = "", kind: str | None = None) -> _RawTable
             frame = pd.read_parquet(io.BytesIO(raw))
         except (OSError, ValueError) as exc:
             raise IngestError("This Parquet file could not be read.") from exc
+        _reject_too_many_columns(len(frame.columns))
         categorical = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
         return _RawTable(frame.astype(dict.fromkeys(categorical, "str")), decimal_comma=False)
     _reject_binary(raw, name)
@@ -744,6 +797,7 @@ def read_table(raw: bytes, name: str = "", kind: str | None = None) -> _RawTable
     _reject_markup("\n".join(lines[:20]))
     header_index, delimiter = find_header(lines)
     cells = _split_cells(lines[header_index], delimiter)
+    _reject_too_many_columns(len(cells))
     mapping, _ = map_headers(cells, kind or detect_kind(cells))
     sample = [_split_cells(line, delimiter) for line in lines[header_index + 1 : header_index + 1 + SAMPLE_ROWS]]
     measure_positions = [i for i, h in enumerate(cells) if mapping[h] in CAMPAIGN_MEASURES]
@@ -799,6 +853,8 @@ def _campaign_measures(frame: pd.DataFrame, decimal_comma: bool, drops: _Drops) 
             frame[measure], junk = parse_numbers(frame[measure], decimal_comma)
             bad |= junk.to_numpy()
     drops.add("unparseable number", bad)
+    present = [m for m in CAMPAIGN_MEASURES if m in frame.columns]
+    drops.add("number too large", (frame[present].abs() > MAX_NUMBER).any(axis=1))
     money = [m for m in MONEY if m in frame.columns]
     counts = [m for m in CAMPAIGN_MEASURES if m in frame.columns and m not in MONEY]
     drops.add("negative money", (frame[money] < 0).any(axis=1) if money else np.zeros(len(frame), bool))
@@ -864,11 +920,17 @@ def _numeric_extras(frame: pd.DataFrame, extras: list[str], decimal_comma: bool)
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
             continue
         sample = series.dropna().head(SAMPLE_ROWS)
-        if sample.empty or parse_numbers(sample, decimal_comma)[1].any():
+        if sample.empty or not _digits_or_blanks(sample) or parse_numbers(sample, decimal_comma)[1].any():
             continue
         values, junk = parse_numbers(series, decimal_comma)
         if not junk.any():
             frame[column] = values.mask(_blank(series.astype("str")))
+
+
+def _digits_or_blanks(sample: pd.Series) -> bool:
+    """A cheap pre-check in plain Python: a column with a cell holding no digit (a name) is text, and
+    skips the vectorised number parse, whose fixed cost dominates on a wide file."""
+    return all(any(c.isdigit() for c in str(v)) or str(v).strip().lower() in BLANK_TOKENS for v in sample)
 
 
 def _ingest_campaigns(
@@ -946,17 +1008,32 @@ def _ingest_influencer_kind(kind: str, table: _RawTable, mapping: dict[str, str]
     for column in numeric:
         frame[column], junk = parse_numbers(frame[column], table.decimal_comma)
         bad |= junk.to_numpy()
-    drops.add("unparseable number", bad)
+    drops.add("unparseable number", bad | _bad_integers(frame))
+    amounts = [n for n in numeric if n not in ID_COLUMNS]  # long numeric ids are legitimate
+    drops.add("number too large", (frame[amounts].abs() > MAX_NUMBER).any(axis=1))
     drops.add("negative number", (frame[numeric] < 0).any(axis=1))
     _influencer_vocabularies(kind, frame, drops)
     frame = frame.loc[~drops.dropped].reset_index(drop=True)
     for column in INFLUENCER_INTS:
         if column in frame.columns:
-            frame[column] = frame[column].astype("int64")
+            frame[column] = frame[column].round().astype("int64")
     frame = frame[[*[c for c in schema.columns if c in frame], *[c for c in frame if c not in schema.columns]]]
     if len(frame):
         frame = _validate(frame, schema)
     return {"frame": frame, "drops": drops, "estimated": [], "assumptions": {}, "platforms": []}
+
+
+def _bad_integers(frame: pd.DataFrame) -> np.ndarray:
+    """Ids that are not whole numbers (1.5 would silently become 1), and integer cells that overflow int64."""
+    bad = np.zeros(len(frame), dtype=bool)
+    for column in INFLUENCER_INTS:
+        if column in frame.columns and pd.api.types.is_numeric_dtype(frame[column]):
+            values = frame[column].to_numpy(dtype="float64")
+            with np.errstate(invalid="ignore"):
+                bad |= np.abs(values) >= INT64_LIMIT
+                if column in ID_COLUMNS:  # "475.8m" followers is a rounded count, not an id
+                    bad |= np.isfinite(values) & (values % 1 != 0)
+    return bad
 
 
 def _group_values(series: pd.Series) -> pd.Series:

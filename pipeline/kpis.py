@@ -34,7 +34,7 @@ def safe_divide(
     numerator: pd.Series | np.ndarray | float, denominator: pd.Series | np.ndarray | float
 ) -> pd.Series | np.ndarray | float:
     """numerator / denominator, with NaN (never inf or 0) where the denominator is 0 or missing."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # an overflow is inf, masked below
         num = np.asarray(numerator, dtype="float64")
         den = np.asarray(denominator, dtype="float64")
         result = np.where(den == 0, np.nan, num / np.where(den == 0, 1.0, den))

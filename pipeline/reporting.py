@@ -19,6 +19,8 @@ ANOMALY_Z = 2.5
 ANOMALY_WINDOW_DAYS = 30
 # Fewer prior days than this and the baseline is too thin to judge a day.
 ANOMALY_MIN_HISTORY = 7
+FLAG_NAMES = {"spend": "Spend", "cpa": "CPA"}
+NO_CONVERSIONS_FLAG = "Spend, no conversions"
 SIDE_BY_SIDE_PLATFORMS = ("Meta", "TikTok")
 SIDE_BY_SIDE_METRICS = (
     "spend",
@@ -139,6 +141,19 @@ def cube(frame: pd.DataFrame) -> pd.DataFrame:
 def kpi_table(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     """kpis.kpi_table on the fast roll-up: sums and ratio-of-sums KPIs per group."""
     return kpis.add_ratios(rollup(frame, by))
+
+
+def partial_periods(periods: pd.Series, freq: str, start: pd.Timestamp, end: pd.Timestamp) -> np.ndarray:
+    """True for each trend bucket (its start date, as kpis.trend gives) that [start, end] covers only
+    in part, e.g. a week cut by the date range. Its sums look like a dip but are just fewer days."""
+    if freq not in kpis.FREQUENCIES:
+        raise ValueError(f"freq must be one of {sorted(kpis.FREQUENCIES)}, got {freq!r}")
+    buckets = pd.DatetimeIndex(periods).to_period(kpis.FREQUENCIES[freq])
+    first = buckets.start_time
+    last = buckets.end_time.normalize()
+    covered_from = first.where(first > pd.Timestamp(start), pd.Timestamp(start))
+    covered_to = last.where(last < pd.Timestamp(end), pd.Timestamp(end))
+    return np.asarray((covered_to - covered_from).days < (last - first).days)
 
 
 def top_campaigns_by_cvr(frame: pd.DataFrame, min_clicks: float = MIN_CLICKS_FOR_CVR, limit: int = 10) -> pd.DataFrame:
@@ -275,9 +290,10 @@ def anomaly_flags(
     Baseline = mean of the previous `window` calendar days (the day itself excluded, at least
     `min_history` days with data); z = (value − baseline) / std of those days (sample std).
     A day is flagged when |z| >= `threshold`. Daily CPA = Σspend/Σconversions of that day
-    (undefined on a day with no conversions, which is flagged as "spend, no conversions" when
-    spend > 0). Pass the frame unfiltered by date so that early days have history;
-    `start`/`end` (inclusive days) limit which days are reported.
+    (undefined on a day with no conversions, which is flagged separately when spend > 0).
+    Flags read "Spend above baseline", "CPA below baseline", "Spend, no conversions".
+    Pass the frame unfiltered by date so that early days have history;
+    `start`/`end` (inclusive days) limit which days are reported. Value and baseline are money.
 
     Columns: date, campaign, platform, flag, value, baseline, z, spend, conversions;
     newest first, then by |z|.
@@ -299,11 +315,12 @@ def anomaly_flags(
         with np.errstate(invalid="ignore"):
             rows, cols = np.nonzero((np.abs(z) >= threshold) & in_range[:, None])
         hits = z[rows, cols]
-        flag = np.where(hits > 0, f"{metric} above baseline", f"{metric} below baseline")
+        name = FLAG_NAMES[metric]
+        flag = np.where(hits > 0, f"{name} above baseline", f"{name} below baseline")
         parts.append((rows, cols, flag, values[rows, cols], baseline[rows, cols], hits))
     rows, cols = np.nonzero((spend > 0) & (conversions == 0) & in_range[:, None])
     nothing = np.full(len(rows), np.nan)
-    parts.append((rows, cols, "spend, no conversions", spend[rows, cols], nothing, nothing))
+    parts.append((rows, cols, NO_CONVERSIONS_FLAG, spend[rows, cols], nothing, nothing))
     out = pd.concat(
         [
             pd.DataFrame(

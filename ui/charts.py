@@ -80,24 +80,33 @@ def _figure(
     )
 
 
-def trend_line(trend: pd.DataFrame, metric: str, freq: str, by: str | None = None) -> go.Figure:
-    """`metric` per period (kpis.trend output), one line per `by` value when given."""
+def trend_line(
+    trend: pd.DataFrame, metric: str, freq: str, by: str | None = None, partial: Sequence[bool] | None = None
+) -> go.Figure:
+    """`metric` per period (kpis.trend output), one line per `by` value when given. Periods the date
+    range only partly covers (`partial`, aligned with `trend`'s rows) get hollow markers."""
+    flags = pd.Series(list(partial) if partial is not None else [False] * len(trend), index=trend.index)
     groups = trend.groupby(by, observed=True, sort=True) if by else [("All", trend)]
-    traces = [
-        go.Scatter(
-            x=part["period"],
-            y=part[metric],
-            mode="lines+markers" if len(part) <= 60 else "lines",
-            name=str(name),
-            line={"color": platform_color(name, position) if by == "platform" else "#4C78A8"},
-            text=_hover(metric, part[metric]),
-            hovertemplate="%{x|%d %b %Y}: %{text}<extra>%{fullData.name}</extra>",
+    traces = []
+    for position, (name, part) in enumerate(groups):
+        cut = flags.loc[part.index].to_numpy()
+        notes = [" (partial period)" if c else "" for c in cut]
+        traces.append(
+            go.Scatter(
+                x=part["period"],
+                y=part[metric],
+                mode="lines+markers" if len(part) <= 60 else "lines",
+                name=str(name),
+                line={"color": platform_color(name, position) if by == "platform" else "#4C78A8"},
+                marker={"symbol": ["circle-open" if c else "circle" for c in cut], "size": 8},
+                text=[f"{v}{n}" for v, n in zip(_hover(metric, part[metric]), notes, strict=True)],
+                hovertemplate="%{x|%d %b %Y}: %{text}<extra>%{fullData.name}</extra>",
+            )
         )
-        for position, (name, part) in enumerate(groups)
-    ]
+    title = f"{label(metric)} by {freq}" + (" (hollow = period only partly in range)" if flags.any() else "")
     return _figure(
         traces,
-        f"{label(metric)} by {freq}",
+        title,
         f"Period ({freq} starting)",
         axis_title(metric),
         yaxis={**_tick_format(metric), "rangemode": "tozero"},
@@ -132,8 +141,25 @@ def bar_by(table: pd.DataFrame, dim: str, metric: str, title: str | None = None,
     return _figure([bar], title, label(dim), axis_title(metric), yaxis=value_axis)
 
 
-def heatmap(matrix: pd.DataFrame, metric: str, title: str, good_high: bool = False) -> go.Figure:
-    """A labelled rows x columns matrix of `metric`; empty cells show "—"."""
+def _color_range(values: np.ndarray, good_high: bool, midpoint: float | None) -> dict:
+    """Colour scale settings: relative (min to max) by default; with a midpoint, 0 to max with the
+    neutral colour exactly at the midpoint, so everything on the bad side of it is red."""
+    scale = RETURN_SCALE if good_high else COST_SCALE
+    finite = values[np.isfinite(values)]
+    if midpoint is None or not finite.size:
+        return {"colorscale": scale}
+    top = max(float(finite.max()), midpoint * 1.05)
+    position = midpoint / top
+    bad, neutral, good = "#D73027", "#FFFFBF", "#1A9850"
+    low, high = (bad, good) if good_high else (good, bad)
+    return {"colorscale": [[0.0, low], [position, neutral], [1.0, high]], "zmin": 0.0, "zmax": top}
+
+
+def heatmap(
+    matrix: pd.DataFrame, metric: str, title: str, good_high: bool = False, midpoint: float | None = None
+) -> go.Figure:
+    """A labelled rows x columns matrix of `metric`; empty cells show "—". `midpoint` centres the
+    colour scale (e.g. ROAS 1 = break-even, so red means losing money rather than "lowest here")."""
     values = matrix.to_numpy(dtype="float64")
     text = [[metric_value(metric, v) for v in row] for row in values]
     cells = go.Heatmap(
@@ -143,8 +169,8 @@ def heatmap(matrix: pd.DataFrame, metric: str, title: str, good_high: bool = Fal
         text=text,
         texttemplate="%{text}",
         hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
-        colorscale=RETURN_SCALE if good_high else COST_SCALE,
         colorbar={"title": {"text": axis_title(metric)}},
+        **_color_range(values, good_high, midpoint),
     )
     height = max(300, 48 * len(matrix) + 140)
     return _figure([cells], title, label(matrix.columns.name or ""), label(matrix.index.name or ""), height)
@@ -205,6 +231,12 @@ def revenue_payout_scatter(summary: pd.DataFrame) -> go.Figure:
     return _figure(traces, title, axis_title("payout"), axis_title("revenue"), 440, xaxis=money_axis, yaxis=money_axis)
 
 
+def _headroom(values: pd.Series) -> float:
+    """An axis top a little above the largest value (1 when everything is 0), so both axes start at 0."""
+    top = float(values.max()) if len(values) else 0.0
+    return top * 1.12 if top > 0 else 1.0
+
+
 def timeline(frame: pd.DataFrame, name: str, freq: str) -> go.Figure:
     """Orders (bars), revenue (line, right axis) and post markers per period for one influencer."""
     posted = frame[frame["posts"] > 0]
@@ -233,7 +265,15 @@ def timeline(frame: pd.DataFrame, name: str, freq: str) -> go.Figure:
         f"{name}: orders and revenue by {freq}",
         f"Period ({freq} starting)",
         label("orders"),
-        yaxis={"rangemode": "tozero"},
-        yaxis2={"title": {"text": axis_title("revenue")}, "overlaying": "y", "side": "right", "tickprefix": "$"},
+        yaxis={"range": [0, _headroom(frame["orders"])]},
+        yaxis2={
+            "title": {"text": axis_title("revenue")},
+            "overlaying": "y",
+            "side": "right",
+            "tickprefix": "$",
+            "tickformat": ",.0f",
+            "range": [0, _headroom(frame["revenue"])],
+            "showgrid": False,
+        },
         bargap=0.2,
     )

@@ -92,10 +92,10 @@ def _clamp_range(value: object, lo: dt.date, hi: dt.date) -> tuple[dt.date, ...]
     """Keep a stored range inside the data's dates; the full range if it no longer overlaps."""
     if not isinstance(value, tuple | list) or not value:
         return lo, hi
-    days = [min(max(day, lo), hi) for day in value if isinstance(day, dt.date)]
-    if not days or days[0] > days[-1]:
+    days = [day for day in value if isinstance(day, dt.date)][:2]
+    if not days or days[0] > days[-1] or days[0] > hi or days[-1] < lo:
         return lo, hi
-    return tuple(days[:2])
+    return tuple(min(max(day, lo), hi) for day in days)
 
 
 def _date_range(key: str, lo: pd.Timestamp, hi: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -94,7 +94,7 @@ METRIC_LABELS: dict[str, str] = {
     "rows": "Rows",
     "ctr": "CTR",
     "cvr": "CVR",
-    "engagement_rate": "Engagement rate (per reach)",
+    "engagement_rate": "Engagement / reach",
     "roi": "ROI",
     "roas": "ROAS",
 }
@@ -124,19 +124,50 @@ def axis_title(metric: str) -> str:
     return f"{label(metric)}{unit}"
 
 
-# st.column_config number formats per style (sprintf-js; "percent" multiplies by 100).
-_COLUMN_FORMATS = {
-    ("money", 0): "dollar",
-    ("money", 2): "dollar",
-    ("money", 3): "$%.3f",
-    ("count", 0): "%,d",
-    ("percent", 1): "percent",
-    ("percent", 2): "percent",
-    ("multiple", 2): "%.2fx",
-}
+def column_format(metric: str) -> tuple[str, float] | None:
+    """(st.column_config.NumberColumn format, multiplier for display) for a metric column, None if unknown.
 
-
-def column_format(metric: str) -> str | None:
-    """The st.column_config.NumberColumn format for a metric column, None for unknown columns."""
+    Rates are fractions in the data; tables show them as percentages, so they are multiplied by 100
+    for display only (downloads keep the fractions).
+    """
     style = METRIC_STYLES.get(metric)
-    return _COLUMN_FORMATS.get(style) if style else None
+    if style is None:
+        return None
+    kind, decimals = style
+    if kind == "money":
+        return f"$%,.{decimals}f", 1.0
+    if kind == "percent":
+        return f"%.{decimals}f%%", 100.0
+    if kind == "multiple":
+        return f"%.{decimals}fx", 1.0
+    return "%,d", 1.0
+
+
+# From here on a tile shows a compact value ("$12.3K"); the exact one is in the tile's tooltip.
+# Six tiles share a row, and about six characters fit in one.
+COMPACT_FROM = 10_000
+_UNITS = ((1e9, "B"), (1e6, "M"), (1e3, "K"))
+
+
+def compact(value: float | None, prefix: str = "") -> str:
+    """Three significant digits with K, M or B from 10,000 on: 12,345 -> 12.3K, 465,307 -> 465K,
+    1,410,308 -> 1.41M; smaller values in full (9,876); "—" when undefined."""
+    if _missing(value):
+        return MISSING
+    sign, size = ("-" if value < 0 else ""), abs(value)
+    if size < COMPACT_FROM:
+        return f"{sign}{prefix}{size:,.0f}"
+    scale, unit = next((s, u) for s, u in _UNITS if size >= s)
+    mantissa = float(f"{size / scale:.3g}")
+    if mantissa >= 1000 and unit != "B":  # 999,950 rounds to 1000K: say 1M
+        scale, unit = next((s, u) for s, u in reversed(_UNITS) if s > scale)
+        mantissa = float(f"{size / scale:.3g}")
+    return f"{sign}{prefix}{mantissa:g}{unit}"
+
+
+def tile_value(metric: str, value: float | None) -> str:
+    """A metric as a KPI tile shows it: like metric_value, but big money and counts are compact."""
+    style, _ = METRIC_STYLES.get(metric, ("count", 0))
+    if style in ("money", "count") and not _missing(value) and abs(value) >= COMPACT_FROM:
+        return compact(value, "$" if style == "money" else "")
+    return metric_value(metric, value)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
 
-from pipeline.kpis import LOWER_IS_BETTER
+from pipeline.kpis import LOWER_IS_BETTER, Period
 from ui import format as fmt
 from ui.download import csv_download
 
 NO_DATA = "No data matches these filters."
 # Spend going up is neither good nor bad on its own, so its delta stays grey.
 NEUTRAL_METRICS = frozenset({"spend", "payout"})
+ROW_HEIGHT_PX = 35
 
 
 def stop_if_empty(frame: pd.DataFrame, message: str = NO_DATA) -> None:
@@ -35,7 +36,8 @@ def kpi_row(
 ) -> None:
     """st.metric per metric from kpis.compare_periods output: value, % change vs the previous period.
 
-    A metric not in `available` (the data lacks its inputs) shows "—" with a note."""
+    Big values are compact on the tile ("$465.3K") and exact in its tooltip. A metric not in
+    `available` (the data lacks its inputs) shows "—" with a note."""
     rows = comparison.set_index("metric")[["current", "previous", "pct_change"]].to_dict("index")
     for offset in range(0, len(metrics), per_row):
         chunk = metrics[offset : offset + per_row]
@@ -46,33 +48,88 @@ def kpi_row(
             current, previous, pct = rows[metric]["current"], rows[metric]["previous"], rows[metric]["pct_change"]
             column.metric(
                 fmt.label(metric),
-                fmt.metric_value(metric, current),
+                fmt.tile_value(metric, current),
                 delta=None if pd.isna(pct) else fmt.signed_percent(pct),
                 delta_color=delta_color(metric),
-                help=f"Previous period: {fmt.metric_value(metric, previous)}",
+                help=f"This period: {fmt.metric_value(metric, current)}. "
+                f"Previous period: {fmt.metric_value(metric, previous)}.",
                 border=True,
             )
 
 
-def metric_tiles(values: dict[str, float], metrics: Sequence[str]) -> None:
-    """st.metric per metric without deltas (values formatted, "—" when undefined)."""
+def metric_tiles(values: Mapping[str, float], metrics: Sequence[str]) -> None:
+    """st.metric per metric without deltas (compact when big, "—" when undefined)."""
     for column, metric in zip(st.columns(len(metrics)), metrics, strict=True):
-        column.metric(fmt.label(metric), fmt.metric_value(metric, values.get(metric)), border=True)
+        value = values.get(metric)
+        column.metric(
+            fmt.label(metric), fmt.tile_value(metric, value), help=fmt.metric_value(metric, value), border=True
+        )
+
+
+def table(
+    frame: pd.DataFrame,
+    columns: Sequence[str] | None = None,
+    height: int | str = "auto",
+    formats: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """A sortable st.dataframe with human headers and number formats ("—" for missing values).
+
+    `formats` overrides the format of a column (st.column_config printf style); `labels` its header.
+    Returns the shown columns (unscaled), e.g. for a download."""
+    shown = frame[[c for c in columns if c in frame.columns]] if columns is not None else frame
+    display = shown.copy()
+    config = {}
+    for column in shown.columns:
+        header = (labels or {}).get(column, fmt.label(column))
+        number = fmt.column_format(column)
+        if formats and column in formats:
+            config[column] = st.column_config.NumberColumn(header, format=formats[column])
+        elif number is not None and pd.api.types.is_numeric_dtype(shown[column]):
+            display[column] = shown[column] * number[1]
+            config[column] = st.column_config.NumberColumn(header, format=number[0])
+        elif pd.api.types.is_datetime64_any_dtype(shown[column]):
+            config[column] = st.column_config.DateColumn(header, format="YYYY-MM-DD")
+        else:
+            config[column] = st.column_config.Column(header)
+    st.dataframe(display, width="stretch", height=height, hide_index=True, column_config=config, placeholder="—")
+    return shown
+
+
+def fit_height(rows: int) -> int:
+    """A dataframe height that shows every row without an inner scrollbar."""
+    return ROW_HEIGHT_PX * (rows + 1) + 3
 
 
 def data_table(
-    frame: pd.DataFrame, name: str, columns: Sequence[str] | None = None, height: int | str = "auto"
+    frame: pd.DataFrame,
+    name: str,
+    columns: Sequence[str] | None = None,
+    height: int | str = "auto",
+    formats: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> None:
-    """A sortable st.dataframe with human headers and number formats, plus its CSV download."""
-    shown = frame[list(columns)] if columns is not None else frame
-    config = {}
-    for column in shown.columns:
-        number_format = fmt.column_format(column)
-        if number_format is not None and pd.api.types.is_numeric_dtype(shown[column]):
-            config[column] = st.column_config.NumberColumn(fmt.label(column), format=number_format)
-        elif pd.api.types.is_datetime64_any_dtype(shown[column]):
-            config[column] = st.column_config.DateColumn(fmt.label(column), format="YYYY-MM-DD")
-        else:
-            config[column] = st.column_config.Column(fmt.label(column))
-    st.dataframe(shown, width="stretch", height=height, hide_index=True, column_config=config, placeholder="—")
+    """table() plus a CSV download of the same columns (raw values, formula-safe)."""
+    shown = table(frame, columns, height, formats, labels)
     csv_download(shown, name)
+
+
+def period_caption(source: str, period: Period, has_previous: bool) -> None:
+    """Where the numbers come from, the period, and what the deltas compare with."""
+    before = period.previous()
+    span = f"Source: {source} · {period.start:%d %b %Y} – {period.end:%d %b %Y} ({period.days} days). "
+    if not has_previous:
+        st.caption(span + f"There is no data in the previous {period.days} days, so there are no changes to show.")
+        return
+    st.caption(
+        span + f"Changes compare with the previous {period.days} days ({before.start:%d %b %Y} – "
+        f"{before.end:%d %b %Y}); green is good for the business (a lower CPA is green)."
+    )
+
+
+def metrics_by_column(side: pd.DataFrame, name: str) -> None:
+    """A metric x group table (e.g. reporting.compare_platforms) with each row in its own unit, plus CSV."""
+    formatted = side.apply(lambda col: [fmt.metric_value(m, v) for m, v in zip(side.index, col, strict=True)])
+    formatted = formatted.rename(index=fmt.label).rename_axis(index="Metric")
+    st.dataframe(formatted, width="stretch", height=fit_height(len(formatted)))
+    csv_download(side.reset_index(), name)

@@ -6,12 +6,16 @@ import hashlib
 import uuid
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
 from pipeline import config, datasets, incrementality, ingestion, reporting
 from pipeline.filters import CampaignFilter, InfluencerFilter, apply_campaign_filter, apply_influencer_filter
+
+if TYPE_CHECKING:  # scikit-learn loads only when a page needs segments or models
+    from pipeline import forecast, segments, training
 
 UPLOADED_CAMPAIGNS_KEY = "uploaded_campaigns"
 UPLOADED_INFLUENCERS_KEY = "uploaded_influencer_tables"
@@ -158,3 +162,100 @@ def incrementality_report(
     """The incrementality report for the filtered influencer data, cached per data set and filter, so a
     rerun with the same filters never repeats the bootstrap. Raises IncrementalityInputError."""
     return _incrementality_report(_influencer_data_key(tables), repr(spec), tables, spec)
+
+
+# -- Segments and models (issue 5) ------------------------------------------------------------------
+
+
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner="Finding segments…")
+def _segments(token: str, spec_key: str, _frame: pd.DataFrame, _spec: CampaignFilter) -> segments.SegmentResult:
+    from pipeline import segments
+
+    return segments.segment_campaigns(apply_campaign_filter(_frame, _spec))
+
+
+def campaign_segments(frame: pd.DataFrame, spec: CampaignFilter) -> segments.SegmentResult:
+    """pipeline.segments.segment_campaigns of the filtered rows, cached per data set and filter and
+    shared read-only. Raises ValueError when too few units can be placed."""
+    return _segments(_campaign_token(frame), repr(spec), frame, spec)
+
+
+def _models_stamp(models_dir: Path) -> str:
+    """Changes whenever any model's metadata file is rewritten (e.g. by another process)."""
+    stamps = [str(p.stat().st_mtime_ns) for p in sorted(models_dir.glob("*.json"))] if models_dir.is_dir() else []
+    return ":".join(stamps)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading models…")
+def _trained_models(models_dir: str, stamp: str) -> training.ModelBundle:
+    from pipeline import training
+
+    return training.load_models(Path(models_dir))
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the forecaster…")
+def _forecaster(models_dir: str, stamp: str) -> forecast.Forecaster:
+    from pipeline import artifacts, forecast
+
+    model, _ = artifacts.load(Path(models_dir), forecast.NAME)
+    return model
+
+
+def _train_missing(names: tuple[str, ...]) -> None:
+    """Train missing or invalid models from the demo data folder (never an upload), with progress."""
+    from pipeline import training
+
+    ensure_demo_data()
+    with st.status("Training models (first run, well under a minute)…", expanded=True) as status:
+        done = training.ensure_models(
+            config.data_dir(), config.models_dir(), names, check_data=False, progress=status.write
+        )
+        status.update(label=f"Trained {len(done['trained'])} model(s) in {done['seconds']:.0f} s.", state="complete")
+
+
+def trained_models() -> training.ModelBundle:
+    """Every saved model with its metadata, verified (sha256, versions) and shared read-only;
+    trained first, with a progress box, when any is missing or invalid."""
+    from pipeline import artifacts, training
+
+    models_dir = config.models_dir()
+    try:
+        return _trained_models(str(models_dir), _models_stamp(models_dir))
+    except artifacts.ArtifactInvalid:
+        _train_missing(training.ALL_MODELS)
+    return _trained_models(str(models_dir), _models_stamp(models_dir))
+
+
+def forecaster() -> forecast.Forecaster:
+    """The saved forecaster, verified and shared read-only; trained first (with progress) when needed."""
+    from pipeline import artifacts, forecast
+
+    models_dir = config.models_dir()
+    try:
+        return _forecaster(str(models_dir), _models_stamp(models_dir))
+    except artifacts.ArtifactInvalid:
+        _train_missing((forecast.NAME,))
+    return _forecaster(str(models_dir), _models_stamp(models_dir))
+
+
+def retrain_models(threshold: float) -> dict:
+    """Retrain every model on the demo data folder with a progress box; the caches then reload."""
+    from pipeline import training
+
+    ensure_demo_data()
+    with st.status("Retraining every model…", expanded=True) as status:
+        try:
+            done = training.train_models(config.data_dir(), config.models_dir(), threshold, progress=status.write)
+        except ValueError:
+            status.update(label="Retraining stopped.", state="error")
+            raise
+        status.update(label=f"Retrained every model in {done['seconds']:.0f} s.", state="complete", expanded=False)
+    _trained_models.clear()
+    _forecaster.clear()
+    return done
+
+
+def training_campaigns() -> pd.DataFrame:
+    """The demo campaign table the models are trained on (never an upload). Read-only."""
+    ensure_demo_data()
+    return _demo_campaigns(str(config.data_dir()))

@@ -11,7 +11,7 @@ import streamlit as st
 from pipeline import ingestion
 from pipeline.schemas import CAMPAIGN_DIMENSIONS, CAMPAIGN_MEASURES, SCHEMAS
 from ui import format as fmt
-from ui import loaders
+from ui import layout, loaders
 
 PREVIEW_ROWS = 20
 KIND_LABELS = {
@@ -45,6 +45,13 @@ def read_upload(
     except Exception:  # a file we could not anticipate must never show a traceback
         st.error(f"{upload.name}: this file could not be read as a table; export it again as CSV and retry.")
     return None
+
+
+def with_edits(upload: object, first: ingestion.IngestResult, key: str) -> ingestion.IngestResult | None:
+    """Offer the guessed mappings and the estimation assumptions for editing; re-ingest when edited."""
+    overrides = mapping_overrides(first, key)
+    assumptions = assumption_values(first, key)
+    return read_upload(upload, overrides, assumptions) if overrides or assumptions else first
 
 
 def mapping_overrides(result: ingestion.IngestResult, key: str) -> dict[str, str]:
@@ -123,7 +130,7 @@ def review(result: ingestion.IngestResult, name: str, guessed: list[str] | None 
         f"{fmt.count(result.rows_read)} rows usable."
     )
     quality_report(result)
-    st.markdown("**Preview**")
-    st.dataframe(result.frame.head(PREVIEW_ROWS), hide_index=True, width="stretch")
+    st.markdown(f"**Preview** (first {min(PREVIEW_ROWS, result.rows_kept)} rows, as the dashboard will read them)")
+    layout.table(result.frame.head(PREVIEW_ROWS))
     with st.expander("Column mapping", expanded=bool(guessed)):
         mapping_table(result, guessed)

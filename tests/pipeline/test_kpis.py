@@ -199,7 +199,7 @@ def test_in_period_includes_the_whole_last_day() -> None:
 
 @pytest.fixture
 def twenty_days() -> pd.DataFrame:
-    """Days 1-10 of Jan: spend 10/day, 2 conversions, 100 clicks; days 11-20: spend 12/day, 4 conversions, 100 clicks."""
+    """Days 1-10 of Jan: spend 10/day, 2 conversions; days 11-20: spend 12/day, 4 conversions; 100 clicks a day."""
     dates = pd.date_range("2025-01-01", "2025-01-20", freq="D")
     late = dates.day > 10
     return pd.DataFrame(

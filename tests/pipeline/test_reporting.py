@@ -182,7 +182,7 @@ def steady_campaign(days: int = 45, spike_day: int = 40, seed: int = 1) -> pd.Da
 def test_a_spend_spike_is_flagged_against_a_baseline_without_itself() -> None:
     frame = steady_campaign()
     flags = reporting.anomaly_flags(frame)
-    spend_flags = flags[flags["flag"] == "spend above baseline"]
+    spend_flags = flags[flags["flag"] == "Spend above baseline"]
     assert pd.Timestamp("2025-02-10") in spend_flags["date"].tolist()  # day 40
     hit = spend_flags[spend_flags["date"] == pd.Timestamp("2025-02-10")].iloc[0]
     previous_30 = frame["spend"].iloc[10:40]
@@ -190,14 +190,14 @@ def test_a_spend_spike_is_flagged_against_a_baseline_without_itself() -> None:
     assert hit["z"] == pytest.approx((200.0 - previous_30.mean()) / previous_30.std())
     assert hit["platform"] == "Meta" and hit["campaign"] == "Steady"
     # With 10 conversions every day, the spike is also a CPA spike (20 vs ~10).
-    assert "cpa above baseline" in flags.loc[flags["date"] == pd.Timestamp("2025-02-10"), "flag"].tolist()
+    assert "CPA above baseline" in flags.loc[flags["date"] == pd.Timestamp("2025-02-10"), "flag"].tolist()
 
 
 def test_spend_without_conversions_is_flagged() -> None:
     frame = steady_campaign()
     frame.loc[frame["date"] == pd.Timestamp("2025-01-20"), "conversions"] = 0.0
     flags = reporting.anomaly_flags(frame)
-    silent = flags[flags["flag"] == "spend, no conversions"]
+    silent = flags[flags["flag"] == "Spend, no conversions"]
     assert silent["date"].tolist() == [pd.Timestamp("2025-01-20")]
     assert silent["value"].iloc[0] == pytest.approx(frame.loc[19, "spend"])
     assert math.isnan(silent["z"].iloc[0])
@@ -212,7 +212,7 @@ def test_anomalies_need_history_and_respect_the_reporting_window() -> None:
     window = reporting.anomaly_flags(spiky, start=pd.Timestamp("2025-02-11"), end=pd.Timestamp("2025-02-14"))
     assert pd.Timestamp("2025-02-12") in window["date"].tolist()
     assert window["date"].between(pd.Timestamp("2025-02-11"), pd.Timestamp("2025-02-14")).all()
-    assert "spend, no conversions" in reporting.anomaly_flags(spiky)["flag"].tolist()
+    assert "Spend, no conversions" in reporting.anomaly_flags(spiky)["flag"].tolist()
     assert reporting.anomaly_flags(steady_campaign().iloc[0:0]).empty
 
 
@@ -240,7 +240,19 @@ def test_flags_on_the_demo_data_are_well_formed(demo: pd.DataFrame) -> None:
         "spend",
         "conversions",
     ]
-    scored = flags[flags["flag"] != "spend, no conversions"]
+    scored = flags[flags["flag"] != "Spend, no conversions"]
     assert (scored["z"].abs() >= reporting.ANOMALY_Z).all()
     assert flags["date"].is_monotonic_decreasing
     assert flags["platform"].notna().all()
+
+
+def test_partial_periods_mark_buckets_cut_by_the_range() -> None:
+    start, end = pd.Timestamp("2025-01-01"), pd.Timestamp("2025-03-15")  # a Wednesday .. a Saturday
+    weeks = pd.Series(pd.to_datetime(["2024-12-30", "2025-01-06", "2025-03-03", "2025-03-10"]))
+    assert reporting.partial_periods(weeks, "week", start, end).tolist() == [True, False, False, True]
+    months = pd.Series(pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]))
+    assert reporting.partial_periods(months, "month", start, end).tolist() == [False, False, True]
+    days = pd.Series(pd.to_datetime(["2025-01-01", "2025-03-15"]))
+    assert not reporting.partial_periods(days, "day", start, end).any()
+    with pytest.raises(ValueError, match="freq must be one of"):
+        reporting.partial_periods(days, "hour", start, end)

@@ -1,0 +1,167 @@
+"""The dashboard in a real browser: KPIs appear, filters change them, state survives page switches and
+links, uploads switch the data. Each page is also saved as a full-page screenshot for a human to look at."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pandas as pd
+import pytest
+from playwright.sync_api import expect
+
+from pipeline import datasets, ingestion, kpis
+from pipeline import influencer_metrics as im
+from pipeline.filters import CampaignFilter, apply_campaign_filter
+from tests.e2e.conftest import ROOT
+from ui import format as fmt
+
+pytestmark = pytest.mark.e2e
+
+METRIC_VALUE = '[data-testid="stMetricValue"]'
+
+
+@pytest.fixture(scope="module")
+def demo(demo_dir: Path) -> pd.DataFrame:
+    return datasets.read_campaigns(demo_dir)
+
+
+def expected_spend(frame: pd.DataFrame, spec: CampaignFilter) -> str:
+    """The Spend tile's text for a filter, computed with the pipeline."""
+    start, end = spec.start or frame["date"].min(), spec.end or frame["date"].max()
+    undated = apply_campaign_filter(frame, replace(spec, start=None, end=None))
+    table = kpis.compare_periods(undated, kpis.Period(start, end)).set_index("metric")
+    return fmt.tile_value("spend", table.loc["spend", "current"])
+
+
+def metric(page: object, label: str) -> object:
+    """The value element of the st.metric whose label is exactly `label`."""
+    tile = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)
+    )
+    return tile.first.locator(METRIC_VALUE)
+
+
+def wait_until_idle(page: object) -> None:
+    """Wait for the script run to finish (Streamlit's running indicator disappears)."""
+    page.wait_for_timeout(300)
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
+
+
+def open_page(page: object, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(METRIC_VALUE)
+    wait_until_idle(page)
+
+
+def sidebar_multiselect(page: object, label: str) -> object:
+    return page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text=label).first
+
+
+def save_screenshot(page: object, path: Path) -> None:
+    """A full-page screenshot: Streamlit scrolls inside its main container, so grow the window to fit it."""
+    height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height))})
+    page.wait_for_timeout(800)  # charts re-layout to the new size
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+
+
+def go_to(page: object, title: str) -> None:
+    page.locator('[data-testid="stSidebarNavLink"]').filter(has_text=title).click()
+    page.wait_for_selector(METRIC_VALUE)
+    wait_until_idle(page)
+
+
+def test_open_the_app_and_see_kpis(app_page: object, app_url: str, demo: pd.DataFrame, screenshots: Path) -> None:
+    open_page(app_page, app_url)
+    expect(app_page.get_by_role("heading", name="Campaign overview")).to_be_visible()
+    expect(metric(app_page, "Spend")).to_have_text(expected_spend(demo, CampaignFilter()))
+    expect(app_page.locator(METRIC_VALUE)).to_have_count(11)
+    app_page.wait_for_selector(".js-plotly-plot")
+    save_screenshot(app_page, screenshots / "overview.png")
+
+
+def test_changing_a_filter_changes_the_kpi(app_page: object, app_url: str, demo: pd.DataFrame) -> None:
+    open_page(app_page, app_url)
+    before = metric(app_page, "Spend").inner_text()
+    sidebar_multiselect(app_page, "Platform").get_by_role("button", name="Remove Meta").click()
+    expected = expected_spend(demo, CampaignFilter(platforms=("Instagram", "TikTok")))
+    expect(metric(app_page, "Spend")).to_have_text(expected)
+    assert expected != before
+    assert "cf_platform=Instagram~TikTok" in app_page.url.replace("%7E", "~")
+
+
+def test_filter_state_survives_page_switches(
+    app_page: object, app_url: str, demo: pd.DataFrame, demo_dir: Path, screenshots: Path
+) -> None:
+    open_page(app_page, app_url)
+    sidebar_multiselect(app_page, "Platform").get_by_role("button", name="Remove Instagram").click()
+    expected = expected_spend(demo, CampaignFilter(platforms=("Meta", "TikTok")))
+    expect(metric(app_page, "Spend")).to_have_text(expected)
+
+    go_to(app_page, "Influencers")
+    expect(app_page.get_by_role("heading", name="Influencers", exact=True)).to_be_visible()
+    tables = datasets.read_influencer_tables(demo_dir)
+    revenue = im.key_metrics(im.influencer_summary(tables))["revenue"]
+    expect(metric(app_page, "Revenue").first).to_have_text(fmt.tile_value("revenue", revenue))
+    app_page.wait_for_selector(".js-plotly-plot")
+    save_screenshot(app_page, screenshots / "influencers.png")
+
+    go_to(app_page, "Campaign overview")
+    expect(metric(app_page, "Spend")).to_have_text(expected)
+    platform = sidebar_multiselect(app_page, "Platform")
+    expect(platform.get_by_role("button", name="Remove Instagram")).to_have_count(0)
+    expect(platform.get_by_role("button", name="Remove Meta")).to_have_count(1)
+
+
+def test_a_shared_link_opens_the_same_view(app_page: object, app_url: str, demo: pd.DataFrame) -> None:
+    query = urlencode({"cf_platform": "TikTok", "cf_dates": "2025-03-01~2025-03-31"})
+    open_page(app_page, f"{app_url}/?{query}")
+    spec = CampaignFilter(start=pd.Timestamp("2025-03-01"), end=pd.Timestamp("2025-03-31"), platforms=("TikTok",))
+    expect(metric(app_page, "Spend")).to_have_text(expected_spend(demo, spec))
+    platform = sidebar_multiselect(app_page, "Platform")
+    expect(platform.get_by_role("button", name="Remove TikTok")).to_have_count(1)
+    expect(platform.get_by_role("button", name="Remove Meta")).to_have_count(0)
+
+
+def test_upload_a_file_and_use_it(app_page: object, app_url: str, screenshots: Path) -> None:
+    export = ROOT / "tests" / "fixtures" / "exports" / "meta_ads_manager.csv"
+    result = ingestion.ingest(export)
+    app_page.goto(f"{app_url}/data")
+    expect(app_page.get_by_role("heading", name="Data", exact=True)).to_be_visible()
+    app_page.locator('[data-testid="stFileUploader"]').first.locator('input[type="file"]').set_input_files(str(export))
+    expect(app_page.get_by_text("meta_ads_manager.csv: read as campaign performance")).to_be_visible()
+    wait_until_idle(app_page)
+    save_screenshot(app_page, screenshots / "data.png")
+    app_page.get_by_role("button", name="Use this data").click()
+    expect(app_page.get_by_text("Now using meta_ads_manager.csv")).to_be_visible()
+
+    go_to(app_page, "Campaign overview")
+    spend = kpis.kpi_totals(result.frame)["spend"]
+    expect(metric(app_page, "Spend")).to_have_text(fmt.tile_value("spend", spend))
+    expect(app_page.get_by_text("Source: meta_ads_manager.csv")).to_be_visible()
+
+
+def test_a_bad_upload_keeps_the_demo_data(app_page: object, app_url: str, demo: pd.DataFrame, tmp_path: Path) -> None:
+    bad = tmp_path / "report.csv"
+    bad.write_bytes(b"<html><body>Session expired</body></html>")
+    app_page.goto(f"{app_url}/data")
+    app_page.locator('[data-testid="stFileUploader"]').first.locator('input[type="file"]').set_input_files(str(bad))
+    expect(app_page.locator('[data-testid="stAlertContentError"]')).to_contain_text("report.csv: This file is an HTML")
+    go_to(app_page, "Campaign overview")
+    expect(metric(app_page, "Spend")).to_have_text(expected_spend(demo, CampaignFilter()))
+
+
+def test_download_the_filtered_rows(app_page: object, app_url: str, demo: pd.DataFrame) -> None:
+    open_page(app_page, f"{app_url}/?cf_platform=Meta")
+    with app_page.expect_download() as download:
+        app_page.get_by_role("button", name="Download the filtered rows").click()
+    rows = pd.read_csv(download.value.path())
+    expected = apply_campaign_filter(demo, CampaignFilter(platforms=("Meta",)))
+    assert download.value.suggested_filename == "filtered-campaign-data.csv"
+    assert len(rows) == len(expected)
+    assert set(rows["platform"]) == {"Meta"}
+    assert rows["spend"].sum() == pytest.approx(expected["spend"].sum())

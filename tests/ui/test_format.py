@@ -1,0 +1,64 @@
+"""Numbers for people: currency, separators, percentages, compact tiles, "—" for undefined."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from ui import format as fmt
+
+
+@pytest.mark.parametrize("missing", [None, float("nan"), float("inf"), -math.inf])
+def test_undefined_values_are_a_dash(missing: float | None) -> None:
+    for metric in ("spend", "ctr", "roas", "clicks", "cpa"):
+        assert fmt.metric_value(metric, missing) == "—"
+        assert fmt.tile_value(metric, missing) == "—"
+    assert fmt.signed_percent(missing) == "—"
+
+
+def test_metric_values_read_in_their_units() -> None:
+    assert fmt.metric_value("spend", 1234567.891) == "$1,234,568"
+    assert fmt.metric_value("cpa", 12.345) == "$12.35"
+    assert fmt.metric_value("clicks", 1234567.0) == "1,234,567"
+    assert fmt.metric_value("ctr", 0.012345) == "1.23%"
+    assert fmt.metric_value("roas", 2.345) == "2.35x"
+    assert fmt.money(-5.0) == "-$5"
+    assert fmt.signed_percent(0.052) == "+5.2%"
+    assert fmt.signed_percent(-0.4) == "-40.0%"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (9_876, "$9,876"),
+        (12_345, "$12.3K"),
+        (465_307, "$465K"),
+        (999_950, "$1M"),
+        (1_410_308, "$1.41M"),
+        (79_484_904, "$79.5M"),
+        (-12_345, "-$12.3K"),
+    ],
+)
+def test_compact_tiles(value: float, expected: str) -> None:
+    assert fmt.tile_value("spend", value) == expected
+    assert len(expected.lstrip("-")) <= 6  # six tiles share a row
+
+
+def test_tile_values_keep_ratios_exact() -> None:
+    assert fmt.tile_value("cpa", 33.66) == "$33.66"
+    assert fmt.tile_value("ctr", 0.0101) == "1.01%"
+    assert fmt.tile_value("conversions", 13_842) == "13.8K"
+
+
+def test_labels_axis_titles_and_column_formats() -> None:
+    assert fmt.label("cpa") == "CPA"
+    assert fmt.label("ad_set") == "Ad set"
+    assert fmt.axis_title("spend") == "Spend ($)"
+    assert fmt.axis_title("ctr") == "CTR (%)"
+    assert fmt.axis_title("roas") == "ROAS (x)"
+    assert fmt.axis_title("clicks") == "Clicks"
+    assert fmt.column_format("ctr") == ("%.2f%%", 100.0)
+    assert fmt.column_format("spend") == ("$%,.0f", 1.0)
+    assert fmt.column_format("cpc") == ("$%,.2f", 1.0)
+    assert fmt.column_format("campaign") is None
