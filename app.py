@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Campaign analytics", page_icon="📊", layout="wide")
+st.set_page_config(page_title="Campaign analytics", page_icon=":material/analytics:", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Campaign overview", icon="📈", default=True),
-    st.Page("pages/influencers.py", title="Influencers", icon="🤝"),
-    st.Page("pages/incrementality.py", title="Incrementality", icon="🧪"),
-    st.Page("pages/segments.py", title="Segments", icon="🧩"),
-    st.Page("pages/models.py", title="Models", icon="🤖"),
-    st.Page("pages/planner.py", title="Planner", icon="🗓️"),
-    st.Page("pages/data.py", title="Data", icon="📂"),
+    st.Page("pages/overview.py", title="Campaign overview", icon=":material/monitoring:", default=True),
+    st.Page("pages/influencers.py", title="Influencers", icon=":material/groups:"),
+    st.Page("pages/incrementality.py", title="Incrementality", icon=":material/science:"),
+    st.Page("pages/segments.py", title="Segments", icon=":material/hub:"),
+    st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
+    st.Page("pages/planner.py", title="Planner", icon=":material/calendar_month:"),
+    st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
 ]
 
 st.navigation(PAGES).run()

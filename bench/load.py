@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,5 +175,7 @@ async def run_load_async(
 def run_load(
     port: int, pid: int, frame: pd.DataFrame, sessions: int, changes: int, max_seconds: float = 300.0
 ) -> LoadReport:
-    """Synchronous wrapper around run_load_async."""
-    return asyncio.run(run_load_async(port, pid, frame, sessions, changes, max_seconds))
+    """Synchronous wrapper around run_load_async, on its own thread so that a caller that already
+    runs an event loop (Playwright's sync API in the same test session) doesn't get in the way."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run_load_async(port, pid, frame, sessions, changes, max_seconds)).result()

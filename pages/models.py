@@ -8,7 +8,11 @@ from ui import charts_models, layout, loaders
 METRIC_LABELS = {"accuracy": "Accuracy", "f1": "F1", "roc_auc": "ROC AUC", "mae": "MAE", "rmse": "RMSE", "r2": "R²"}
 
 st.title("Models")
-bundle = loaders.trained_models()
+try:
+    bundle = loaders.trained_models()
+except ValueError as problem:
+    st.error(f"The models can't be trained on this data: {problem}")
+    st.stop()
 meta = bundle.metadata
 info = training.training_info(meta)
 st.caption(

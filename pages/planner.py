@@ -1,4 +1,148 @@
+import pandas as pd
 import streamlit as st
 
+from pipeline import export, planner
+from ui import charts_planner, loaders
+from ui.format import money, multiple
+
 st.title("Planner")
-st.info("This page is being built.")
+st.caption("Daily spend per line; predictions from the forecaster with 90% intervals.")
+try:
+    model = loaders.forecaster()
+except ValueError as problem:
+    st.error(f"The forecaster can't be trained on this data: {problem}")
+    st.stop()
+known = model.categories
+fields = {f: f.replace("_", " ").capitalize() for f in planner.LINE_FIELDS}
+
+
+def show_ratios(record: dict) -> None:
+    for column, ratio in zip(st.columns(len(planner.SHOWN_RATIOS)), planner.SHOWN_RATIOS, strict=True):
+        shown = multiple(record[ratio]) if ratio == "roas" else money(record[ratio], decimals=2)
+        column.metric(ratio.upper(), shown)
+
+
+scenario, plan_tab, curves_tab, optimise_tab, saved_tab = st.tabs(
+    ["Scenario", "Plan", "Response curves", "Optimiser", "Scenarios"]
+)
+with scenario:
+    cols = st.columns(5)
+    choice = {
+        f: cols[i].selectbox(fields[f], known[f], index=known[f].index(model.defaults[f]), key=f"one_{f}")
+        for i, f in enumerate(planner.LINE_FIELDS)
+    }
+    spend = cols[4].number_input("Spend ($)", min_value=0.0, value=200.0, step=10.0, key="one_spend")
+    record = planner.predict_scenario(model, spend, **choice)
+    st.dataframe(planner.outcome_table(record), width="stretch", hide_index=True)
+    show_ratios(record)
+
+with plan_tab:
+    budget = st.number_input("Total daily budget ($)", min_value=0.0, value=1000.0, step=50.0, key="plan_budget")
+    mode = st.radio(
+        "Line items give",
+        ["share", "amount"],
+        horizontal=True,
+        key="plan_mode",
+        format_func={"share": "share % of the budget", "amount": "amount ($)"}.get,
+    )
+    st.caption(f"The model knows — {planner.known_values_text(model)}.")
+    base = st.session_state.get("planner_plan")
+    table = st.data_editor(
+        base if isinstance(base, pd.DataFrame) else planner.starter_plan(model),
+        num_rows="dynamic",
+        width="stretch",
+        key="plan_editor",
+    )
+    try:
+        lines = planner.build_plan(model, table, budget, mode)
+    except planner.PlanError as error:
+        for message in error.messages:
+            st.error(message)
+        st.stop()
+    predicted, total = planner.predict_plan(model, lines)
+    st.dataframe(predicted, width="stretch", hide_index=True)
+    st.subheader("Whole plan")
+    st.dataframe(planner.outcome_table(total), width="stretch", hide_index=True)
+    st.caption(f"Plan interval: {planner.TOTAL_INTERVAL}; the {planner.CONSERVATIVE_INTERVAL} is in the CSV.")
+    show_ratios(total)
+    st.download_button(
+        "Download plan (CSV)",
+        export.to_csv_bytes(pd.concat([predicted, pd.DataFrame([total])])),
+        "plan.csv",
+        "text/csv",
+    )
+
+with curves_tab:
+    names = [f"{i + 1}: " + " · ".join(str(r[f]) for f in planner.LINE_FIELDS) for i, r in lines.iterrows()]
+    summary = []
+    for i, row in lines.iterrows():
+        curve = planner.response_curve(model, row.to_dict())
+        summary.append(
+            {
+                "line": names[i],
+                "spend": row["spend"],
+                "marginal_roas": planner.marginal_roas(model, row),
+                "marginal_roas_below_1_from": planner.breakeven_spend(curve, row["spend"]),
+            }
+        )
+    st.dataframe(pd.DataFrame(summary), width="stretch", hide_index=True)
+    st.caption(
+        "Marginal ROAS: extra revenue per extra dollar over ±10% of the spend. Empty break-even: "
+        "marginal ROAS stays at or above 1 within 0–2.5x the spend."
+    )
+    chosen = st.selectbox("Line", range(len(names)), format_func=names.__getitem__, key="curve_line")
+    outcome = st.selectbox("Outcome", planner.TARGETS, index=3, key="curve_target")
+    row = lines.iloc[chosen]
+    figure = charts_planner.response_curve(
+        planner.response_curve(model, row.to_dict()),
+        outcome,
+        row["spend"],
+        summary[chosen]["marginal_roas_below_1_from"],
+    )
+    st.plotly_chart(figure, width="stretch")
+
+with optimise_tab:
+    objective = st.selectbox("Maximise", planner.OBJECTIVES, key="objective")
+    bounds = st.data_editor(
+        planner.default_bounds(lines),
+        width="stretch",
+        key=f"bounds_{hash(tuple(lines['spend']))}",
+        disabled=[*planner.LINE_FIELDS, "spend"],
+    )
+    try:
+        optimum = planner.optimize_budget(model, bounds, total["spend"], objective)
+    except planner.PlanError as error:
+        st.error(error.messages[0])
+        st.stop()
+    equal = lines.assign(spend=total["spend"] / len(lines))
+    compared = planner.compare_plans(
+        model, {"optimised": optimum.lines, "current": lines, "equal split": equal}, objective
+    )
+    st.success(planner.uplift_sentence(compared[objective].iloc[0], compared[objective].iloc[1], objective))
+    st.dataframe(compared, width="stretch", hide_index=True)
+    st.dataframe(optimum.lines[[*planner.LINE_FIELDS, "spend", "share", objective, "roas"]], width="stretch")
+    st.caption(f"Method: {optimum.method}. Plan intervals: {planner.TOTAL_INTERVAL}.")
+    target = st.number_input("Target ROAS", min_value=0.0, value=2.0, step=0.1, key="target_roas")
+    most = planner.target_roas_budget(model, lines, target)
+    st.write(
+        f"Largest budget (current mix) with predicted ROAS ≥ {multiple(target)}: "
+        f"{money(most) if most == most else 'none up to 3x the current budget'}."
+    )
+
+with saved_tab:
+    saved = st.session_state.setdefault("planner_scenarios", {})
+    name = st.text_input("Scenario name", value=f"Scenario {len(saved) + 1}", key="scenario_name")
+    if st.button("Save current plan", key="save_scenario"):
+        saved[name] = lines.copy()
+    if len(saved) < 1:
+        st.info("Save a plan to compare scenarios.")
+    else:
+        pick = st.columns(2)
+        first = pick[0].selectbox("Scenario A", list(saved), key="compare_a")
+        second = pick[1].selectbox("Scenario B", ["optimised plan", *saved], key="compare_b")
+        others = {**saved, "optimised plan": optimum.lines}
+        st.dataframe(
+            planner.compare_plans(model, {first: others[first], second: others[second]}),
+            width="stretch",
+            hide_index=True,
+        )

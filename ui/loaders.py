@@ -207,9 +207,13 @@ def _train_missing(names: tuple[str, ...]) -> None:
 
     ensure_demo_data()
     with st.status("Training models (first run, well under a minute)…", expanded=True) as status:
-        done = training.ensure_models(
-            config.data_dir(), config.models_dir(), names, check_data=False, progress=status.write
-        )
+        try:
+            done = training.ensure_models(
+                config.data_dir(), config.models_dir(), names, check_data=False, progress=status.write
+            )
+        except ValueError:
+            status.update(label="Training stopped.", state="error")
+            raise
         status.update(label=f"Trained {len(done['trained'])} model(s) in {done['seconds']:.0f} s.", state="complete")
 
 

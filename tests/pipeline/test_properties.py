@@ -67,11 +67,11 @@ def test_a_ratio_of_sums_lies_within_its_rows_ratios(frame: pd.DataFrame, ratio:
 
     Only rows with a defined ratio (denominator > 0) take part: a row with spend but no clicks adds to Σspend
     without having a CPC of its own, and would push the aggregate anywhere."""
-    numerator, denominator, _ = kpis.RATIOS[ratio]
+    numerator, denominator, scale = kpis.RATIOS[ratio]
     if numerator not in frame.columns or denominator not in frame.columns:
         return
     defined = frame[frame[denominator] > 0]
-    row_ratios = kpis.safe_divide(defined[numerator], defined[denominator]).dropna()
+    row_ratios = kpis.safe_divide(defined[numerator] * scale, defined[denominator]).dropna()
     aggregate = kpis.kpi_totals(defined)[ratio]
     if row_ratios.empty or len(row_ratios) < len(defined):  # a row ratio overflowed: no range to compare with
         return

@@ -1,0 +1,99 @@
+"""AppTest of the planner page: predict a scenario, edit the plan, optimise, save and compare scenarios."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipeline import planner
+from pipeline.forecast import Forecaster, load_forecaster
+from tests.pages.conftest import page_path
+from tests.pipeline.test_training import demo_models
+
+
+@pytest.fixture(scope="module")
+def models_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return demo_models(demo_dir, tmp_path_factory.getbasetemp())[0]
+
+
+@pytest.fixture
+def model(models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Forecaster:
+    monkeypatch.setenv("APP_MODELS_DIR", str(models_dir))
+    return load_forecaster(models_dir)
+
+
+def run_page() -> AppTest:
+    at = AppTest.from_file(page_path("planner"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_scenario_prediction_matches_pipeline(model: Forecaster) -> None:
+    at = run_page()
+    at.selectbox(key="one_platform").set_value("TikTok")
+    at.number_input(key="one_spend").set_value(300.0).run()
+    assert not at.exception
+    expected = planner.outcome_table(planner.predict_scenario(model, 300.0, platform="TikTok"))
+    shown = at.dataframe[0].value
+    assert list(shown["predicted"]) == pytest.approx(list(expected["predicted"]))
+    assert list(shown["high"]) == pytest.approx(list(expected["high"]))
+    assert not at.error
+
+
+def test_plan_edit_and_validation_messages(model: Forecaster) -> None:
+    at = run_page()
+    edited = planner.starter_plan(model).assign(share=[50.0, 30.0, 10.0])
+    at.session_state["planner_plan"] = edited
+    at.run()
+    assert not at.exception
+    assert any("add up to 90.00%" in e.value for e in at.error)
+    bad = planner.starter_plan(model).assign(platform=["Meta", "Bebo", "TikTok"])
+    at.session_state["planner_plan"] = bad
+    at.run()
+    assert any("Unknown platform 'Bebo'; the model knows: Instagram, Meta, TikTok" in e.value for e in at.error)
+    good = planner.starter_plan(model).assign(share=[20.0, 50.0, 30.0])
+    at.session_state["planner_plan"] = good
+    at.run()
+    assert not at.error
+    lines = planner.build_plan(model, good, 1000.0)
+    _, total = planner.predict_plan(model, lines)
+    whole = at.dataframe[3].value  # 1 is the plan editor, 2 the lines
+    assert list(whole["predicted"]) == pytest.approx([total[t] for t in planner.TARGETS])
+
+
+def test_optimise_and_compare_saved_scenarios(model: Forecaster) -> None:
+    at = run_page()
+    at.selectbox(key="objective").set_value("conversions").run()
+    assert not at.exception
+    lines = planner.build_plan(model, planner.starter_plan(model), 1000.0)
+    optimum = planner.optimize_budget(model, planner.default_bounds(lines), 1000.0, "conversions")
+    current = model.predict(lines)["conversions"].sum()
+    sentence = planner.uplift_sentence(optimum.total["conversions"], current, "conversions")
+    assert [s.value for s in at.success] == [sentence]
+    assert "Save a plan" in at.info[0].value
+    at.text_input(key="scenario_name").set_value("Base")
+    at.button(key="save_scenario").click().run()
+    assert not at.exception
+    at.selectbox(key="compare_a").set_value("Base")
+    at.selectbox(key="compare_b").set_value("optimised plan").run()
+    compared = at.dataframe[-1].value
+    assert list(compared["plan"]) == ["Base", "optimised plan"]
+    assert compared["spend"].tolist() == pytest.approx([1000.0, 1000.0])
+    assert compared["revenue"].iloc[1] == pytest.approx(optimum.total["revenue"])
+
+
+def test_rerun_is_fast_with_warm_models(model: Forecaster) -> None:
+    at = run_page()
+    timings = []
+    for _ in range(5):
+        start = time.perf_counter()
+        at.run()
+        timings.append(time.perf_counter() - start)
+    assert not at.exception
+    assert statistics.median(timings) < 0.2 * 3  # AppTest overhead on a shared 2-core box; page itself ~<200 ms
+    assert isinstance(at.dataframe[0].value, pd.DataFrame)
