@@ -2,7 +2,7 @@ import pandas as pd
 import streamlit as st
 
 from pipeline import export, planner
-from ui import charts_planner, loaders
+from ui import charts_planner, layout, loaders
 from ui.format import money, multiple
 
 st.title("Planner")
@@ -14,6 +14,7 @@ except ValueError as problem:
     st.stop()
 known = model.categories
 fields = {f: f.replace("_", " ").capitalize() for f in planner.LINE_FIELDS}
+OUTCOME_FORMATS = {"predicted": "%,.1f", "low": "%,.1f", "high": "%,.1f"}
 
 
 def show_ratios(record: dict) -> None:
@@ -33,7 +34,7 @@ with scenario:
     }
     spend = cols[4].number_input("Spend ($)", min_value=0.0, value=200.0, step=10.0, key="one_spend")
     record = planner.predict_scenario(model, spend, **choice)
-    st.dataframe(planner.outcome_table(record), width="stretch", hide_index=True)
+    layout.table(planner.outcome_table(record), formats=OUTCOME_FORMATS)
     show_ratios(record)
 
 with plan_tab:
@@ -60,9 +61,9 @@ with plan_tab:
             st.error(message)
         st.stop()
     predicted, total = planner.predict_plan(model, lines)
-    st.dataframe(predicted, width="stretch", hide_index=True)
+    layout.table(predicted)
     st.subheader("Whole plan")
-    st.dataframe(planner.outcome_table(total), width="stretch", hide_index=True)
+    layout.table(planner.outcome_table(total), formats=OUTCOME_FORMATS)
     st.caption(f"Plan interval: {planner.TOTAL_INTERVAL}; the {planner.CONSERVATIVE_INTERVAL} is in the CSV.")
     show_ratios(total)
     st.download_button(
@@ -85,7 +86,7 @@ with curves_tab:
                 "marginal_roas_below_1_from": planner.breakeven_spend(curve, row["spend"]),
             }
         )
-    st.dataframe(pd.DataFrame(summary), width="stretch", hide_index=True)
+    layout.table(pd.DataFrame(summary))
     st.caption(
         "Marginal ROAS: extra revenue per extra dollar over ±10% of the spend. Empty break-even: "
         "marginal ROAS stays at or above 1 within 0–2.5x the spend."
@@ -119,8 +120,9 @@ with optimise_tab:
         model, {"optimised": optimum.lines, "current": lines, "equal split": equal}, objective
     )
     st.success(planner.uplift_sentence(compared[objective].iloc[0], compared[objective].iloc[1], objective))
-    st.dataframe(compared, width="stretch", hide_index=True)
-    st.dataframe(optimum.lines[[*planner.LINE_FIELDS, "spend", "share", objective, "roas"]], width="stretch")
+    bounds = {c: ("$%,.0f" if c.startswith("revenue") else "%,.1f") for c in compared if c.endswith(("_lo", "_hi"))}
+    layout.table(compared, formats=bounds)
+    layout.table(optimum.lines[[*planner.LINE_FIELDS, "spend", "share", objective, "roas"]])
     st.caption(f"Method: {optimum.method}. Plan intervals: {planner.TOTAL_INTERVAL}.")
     target = st.number_input("Target ROAS", min_value=0.0, value=2.0, step=0.1, key="target_roas")
     most = planner.target_roas_budget(model, lines, target)
