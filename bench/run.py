@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
 
 import data_generation  # noqa: E402
 from bench.load import run_load_async  # noqa: E402
-from bench.server import running_server  # noqa: E402
+from bench.server import CHROMIUM, CHROMIUM_ARGS, running_server  # noqa: E402
 from pipeline import config, datasets, engine  # noqa: E402
 from pipeline.filters import CampaignFilter  # noqa: E402
 
@@ -49,16 +49,6 @@ RUNS = 5
 SIZES = {"1m": 1_000_000, "10m": 10_000_000}
 DEMO_ROWS = config.DEFAULT_CAMPAIGN_ROWS
 PACKAGES = ("streamlit", "pandas", "numpy", "pyarrow", "duckdb", "scikit-learn", "scipy", "plotly", "websockets")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 METRIC_VALUE = '[data-testid="stMetricValue"]'
 BROWSER_TIMEOUT_MS = 90_000
 # True once the Spend tile's value differs from the text it had before the click.

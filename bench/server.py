@@ -1,4 +1,5 @@
-"""Start and stop a real headless Streamlit server on a free 127.0.0.1 port (for the load runs)."""
+"""Start and stop a real headless Streamlit server on a free 127.0.0.1 port, and how to launch chromium
+against it (shared by make bench and the browser tests)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,17 @@ ROOT = Path(__file__).resolve().parent.parent
 STREAMLIT = ROOT / ".venv" / "bin" / "streamlit"
 START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 15.0
+# Debian's chromium; these flags keep it off this machine's closed network (GUIDE.md section 4).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @dataclass(frozen=True)
