@@ -49,7 +49,7 @@ def _hover(metric: str, values: Sequence[float]) -> list[str]:
     return [metric_value(metric, float(v)) for v in values]
 
 
-def _figure(
+def titled_figure(
     traces: Sequence[go.BaseTraceType],
     title: str,
     x_title: str,
@@ -104,7 +104,7 @@ def trend_line(
             )
         )
     title = f"{label(metric)} by {freq}" + (" (hollow = period only partly in range)" if flags.any() else "")
-    return _figure(
+    return titled_figure(
         traces,
         title,
         f"Period ({freq} starting)",
@@ -135,10 +135,10 @@ def bar_by(table: pd.DataFrame, dim: str, metric: str, title: str | None = None,
     title = title or f"{label(metric)} by {label(dim).lower()}"
     if horizontal:
         height = max(320, 28 * len(table) + 120)
-        return _figure(
+        return titled_figure(
             [bar], title, axis_title(metric), label(dim), height, xaxis=value_axis, yaxis={"autorange": "reversed"}
         )
-    return _figure([bar], title, label(dim), axis_title(metric), yaxis=value_axis)
+    return titled_figure([bar], title, label(dim), axis_title(metric), yaxis=value_axis)
 
 
 def _color_range(values: np.ndarray, good_high: bool, midpoint: float | None) -> dict:
@@ -173,7 +173,7 @@ def heatmap(
         **_color_range(values, good_high, midpoint),
     )
     height = max(300, 48 * len(matrix) + 140)
-    return _figure([cells], title, label(matrix.columns.name or ""), label(matrix.index.name or ""), height)
+    return titled_figure([cells], title, label(matrix.columns.name or ""), label(matrix.index.name or ""), height)
 
 
 def spend_scatter(points: pd.DataFrame, r: float, level_name: str) -> go.Figure:
@@ -198,7 +198,7 @@ def spend_scatter(points: pd.DataFrame, r: float, level_name: str) -> go.Figure:
     r_text = "r undefined" if not np.isfinite(r) else f"Pearson r = {r:.2f}"
     title = f"Spend vs conversions per {level_name} ({r_text})"
     money_axis = {"tickprefix": "$", "tickformat": ",~s"}
-    return _figure(traces, title, axis_title("spend"), label("conversions"), 420, xaxis=money_axis)
+    return titled_figure(traces, title, axis_title("spend"), label("conversions"), 420, xaxis=money_axis)
 
 
 def revenue_payout_scatter(summary: pd.DataFrame) -> go.Figure:
@@ -228,7 +228,9 @@ def revenue_payout_scatter(summary: pd.DataFrame) -> go.Figure:
     )
     money_axis = {"tickprefix": "$", "tickformat": ",~s", "rangemode": "tozero"}
     title = "Attributed revenue vs payout (above the line = profitable)"
-    return _figure(traces, title, axis_title("payout"), axis_title("revenue"), 440, xaxis=money_axis, yaxis=money_axis)
+    return titled_figure(
+        traces, title, axis_title("payout"), axis_title("revenue"), 440, xaxis=money_axis, yaxis=money_axis
+    )
 
 
 def _headroom(values: pd.Series) -> float:
@@ -260,7 +262,7 @@ def timeline(frame: pd.DataFrame, name: str, freq: str) -> go.Figure:
             hovertemplate="%{x|%d %b %Y}: %{text}<extra></extra>",
         ),
     ]
-    return _figure(
+    return titled_figure(
         traces,
         f"{name}: orders and revenue by {freq}",
         f"Period ({freq} starting)",

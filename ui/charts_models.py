@@ -10,10 +10,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from pipeline.segments import FEATURE_NAMES, FEATURES
+from ui.charts import titled_figure
 
 SEGMENT_COLORS = ("#1A9850", "#4C78A8", "#F58518", "#B279A2", "#E45756", "#72B7B2", "#9D755D", "#BAB0AC")
 MODEL_COLORS = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2")
-MARGIN = {"l": 10, "r": 10, "t": 60, "b": 10}
 # Below the plot: long model names at the top collide with the title in narrow columns.
 LEGEND = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0.0}
 METRIC_NAMES = {"accuracy": "Accuracy", "f1": "F1", "roc_auc": "ROC AUC", "mae": "MAE", "rmse": "RMSE", "r2": "R²"}
@@ -22,21 +22,8 @@ METRIC_NAMES = {"accuracy": "Accuracy", "f1": "F1", "roc_auc": "ROC AUC", "mae":
 def _figure(
     traces: Sequence[Any], title: str, x_title: str, y_title: str, height: int = 400, **layout: Any
 ) -> go.Figure:
-    xaxis = {"title": {"text": x_title}, **layout.pop("xaxis", {})}
-    yaxis = {"title": {"text": y_title}, **layout.pop("yaxis", {})}
-    return go.Figure(
-        list(traces),
-        layout={
-            "template": {},
-            "title": {"text": title},
-            "height": height,
-            "margin": MARGIN,
-            "legend": LEGEND,
-            "xaxis": xaxis,
-            "yaxis": yaxis,
-            **layout,
-        },
-    )
+    """ui.charts.titled_figure with the legend below the plot, where the model charts have room for it."""
+    return titled_figure(traces, title, x_title, y_title, height=height, legend=LEGEND, **layout)
 
 
 def segment_color(segment: int) -> str:
