@@ -48,6 +48,7 @@ class RerunResult:
     widgets: list[Widget] = field(default_factory=list)
     exceptions: list[str] = field(default_factory=list)
     messages: int = 0
+    metric_seconds: dict[str, float] = field(default_factory=dict)  # label -> when it first arrived
 
     @property
     def ok(self) -> bool:
@@ -146,6 +147,8 @@ class Session:
             forward.ParseFromString(raw)
             result.messages += 1
             _collect_element(forward, result)
+            for label in result.metrics.keys() - result.metric_seconds.keys():
+                result.metric_seconds[label] = time.perf_counter() - started
             if forward.WhichOneof("type") == "script_finished":
                 status = ForwardMsg.ScriptFinishedStatus.Name(forward.script_finished)
                 if status == "FINISHED_EARLY_FOR_RERUN":

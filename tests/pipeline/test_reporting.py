@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline import datasets, kpis, reporting
+from pipeline.filters import CampaignFilter, apply_campaign_filter
 
 
 @pytest.fixture(scope="module")
@@ -165,6 +166,83 @@ def test_compare_platforms_side_by_side() -> None:
     assert side.loc["roas"].tolist() == pytest.approx([4.0, 1.5])
     only_meta = reporting.compare_platforms(frame[frame["platform"] == "Meta"])
     assert only_meta["TikTok"].isna().all()
+
+
+# --------------------------------------------------------------------------- cube cuts
+
+
+def first_of(frame: pd.DataFrame, column: str, n: int = 1) -> tuple[str, ...]:
+    return tuple(str(v) for v in frame[column].drop_duplicates().head(n))
+
+
+def cut_specs(frame: pd.DataFrame) -> list[CampaignFilter]:
+    """Selections the overview can ask for: platforms, devices, campaigns, dates and empty ones."""
+    return [
+        CampaignFilter(),
+        CampaignFilter(platforms=first_of(frame, "platform")),
+        CampaignFilter(platforms=first_of(frame, "platform", 2), devices=first_of(frame, "device")),
+        CampaignFilter(campaigns=first_of(frame, "campaign", 3)),
+        CampaignFilter(start=pd.Timestamp("2025-03-01"), end=pd.Timestamp("2025-04-15"), devices=()),
+        CampaignFilter(platforms=()),
+    ]
+
+
+def test_cutting_the_full_cube_equals_cubing_the_filtered_rows(demo: pd.DataFrame) -> None:
+    full = reporting.cube(demo)
+    for spec in cut_specs(demo):
+        assert reporting.cube_serves(spec, demo.columns)
+        expected = reporting.cube(apply_campaign_filter(demo, spec))
+        got = reporting.filtered_cube(full, spec)
+        pd.testing.assert_frame_equal(got, expected, check_categorical=False, rtol=1e-12)
+
+
+def test_daily_sums_cut_from_the_summary_equal_those_of_the_filtered_rows(demo: pd.DataFrame) -> None:
+    summary = reporting.cube(demo, reporting.SUMMARY_KEYS)
+    assert summary["rows"].sum() == len(demo)
+    specs = [s for s in cut_specs(demo) if s.campaigns is None]
+    specs.append(CampaignFilter(content_types=first_of(demo, "content_type", 2), campaign_types=()))
+    specs.append(CampaignFilter(platforms=first_of(demo, "platform"), campaign_types=first_of(demo, "campaign_type")))
+    for spec in specs:
+        assert reporting.cube_serves(spec, demo.columns, reporting.SUMMARY_KEYS)
+        by = ["platform", "date"]
+        expected = reporting.rollup(apply_campaign_filter(demo, spec), by)
+        got = reporting.rollup(reporting.filtered_cube(summary, spec), by)
+        pd.testing.assert_frame_equal(got, expected, check_categorical=False, rtol=1e-12)
+    assert not reporting.cube_serves(CampaignFilter(campaigns=()), demo.columns, reporting.SUMMARY_KEYS)
+
+
+def test_the_full_cube_cannot_serve_a_filter_below_its_grain(demo: pd.DataFrame) -> None:
+    assert not reporting.cube_serves(CampaignFilter(content_types=("Video",)), demo.columns)
+    assert not reporting.cube_serves(CampaignFilter(campaign_types=()), demo.columns)
+    # A restriction on a column the data lacks is a no-op, so the cube still serves it.
+    assert reporting.cube_serves(CampaignFilter(devices=("Mobile",)), ["date", "platform", "campaign"])
+
+
+def test_flags_cut_from_the_basis_equal_flags_of_the_selection(demo: pd.DataFrame) -> None:
+    cube = reporting.cube(demo)
+    specs = [
+        *cut_specs(demo),
+        CampaignFilter(platforms=first_of(demo, "platform"), content_types=first_of(demo, "content_type")),
+    ]
+    flagged = 0
+    for spec in specs:
+        direct = reporting.anomaly_flags(reporting.cube(apply_campaign_filter(demo, spec)), spec.start, spec.end)
+        basis = reporting.anomaly_flags(reporting.filtered_cube(cube, reporting.anomaly_basis(spec)))
+        if not reporting.cube_serves(reporting.anomaly_basis(spec), demo.columns):
+            basis = reporting.anomaly_flags(reporting.cube(apply_campaign_filter(demo, reporting.anomaly_basis(spec))))
+        cut = apply_campaign_filter(basis, spec).reset_index(drop=True)
+        flagged += len(direct) > 0
+        pd.testing.assert_frame_equal(cut, direct, check_dtype=False, rtol=1e-12)
+    assert flagged >= 4  # the comparison is not between empty frames
+
+
+def test_a_campaign_on_two_platforms_is_judged_per_platform() -> None:
+    frame = steady_campaign()
+    other = frame.assign(platform="TikTok", spend=frame["spend"] * 3)
+    both = datasets.tidy_campaigns(pd.concat([frame.astype({"platform": str}), other.astype({"platform": str})]))
+    flags = reporting.anomaly_flags(both)
+    spike = flags[(flags["flag"] == "Spend above baseline") & (flags["date"] == pd.Timestamp("2025-02-10"))]
+    assert sorted(spike["platform"]) == ["Meta", "TikTok"]
 
 
 # --------------------------------------------------------------------------- anomalies
