@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 from pathlib import Path
 
 import numpy as np
@@ -106,17 +105,6 @@ def test_bad_input_is_one_clear_sentence(model: forecast.Forecaster, frame: pd.D
 def test_empty_input_gives_empty_output(model: forecast.Forecaster) -> None:
     out = model.predict(line(1.0).iloc[0:0])
     assert out.empty and list(out.columns) == model.columns
-
-
-def test_one_row_forecast_is_fast(model: forecast.Forecaster) -> None:
-    row = line(120.0)
-    model.predict(row)  # warm
-    timings = []
-    for _ in range(50):
-        started = time.perf_counter()
-        model.predict(row)
-        timings.append(time.perf_counter() - started)
-    assert np.median(timings) <= 0.010
 
 
 def test_band_bounds_are_monotone_even_when_widths_are_not() -> None:

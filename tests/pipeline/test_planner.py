@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import statistics
-import time
 from pathlib import Path
 
 import numpy as np
@@ -117,17 +115,13 @@ def test_several_problems_are_all_reported(model: Forecaster) -> None:
         planner.build_plan(model, plan_table().iloc[0:0], 500.0)
 
 
-def test_curves_never_fall_and_are_fast(model: Forecaster, lines: pd.DataFrame) -> None:
-    timings = []
+def test_curves_never_fall(model: Forecaster, lines: pd.DataFrame) -> None:
     for _, line in lines.iterrows():
-        start = time.perf_counter()
         curve = planner.response_curve(model, line.to_dict())
-        timings.append(time.perf_counter() - start)
         assert len(curve) == planner.CURVE_POINTS
         assert curve["spend"].iloc[0] == 0 and curve["spend"].iloc[-1] == pytest.approx(2.5 * line["spend"])
         for column in [c for c in curve.columns if c != "spend"]:
             assert (np.diff(curve[column].to_numpy()) >= -1e-9).all(), column
-    assert statistics.median(timings) < 0.1
 
 
 def test_marginal_roas_and_breakeven(model: Forecaster, lines: pd.DataFrame) -> None:
@@ -191,18 +185,6 @@ def test_infeasible_bounds_and_objective(model: Forecaster, lines: pd.DataFrame)
         planner.optimize_budget(model, bounded, 10 * float(lines["spend"].sum()))
     with pytest.raises(planner.PlanError, match="objective"):
         planner.optimize_budget(model, bounded, float(lines["spend"].sum()), "likes")
-
-
-def test_optimizer_takes_under_a_second_for_twelve_lines(model: Forecaster) -> None:
-    twelve = pd.concat([planner.default_lines(model, 100.0)] * 2, ignore_index=True).iloc[:12]
-    twelve = twelve.assign(spend=np.linspace(20, 240, 12), device=["Mobile", "Desktop"] * 6)
-    bounded = planner.default_bounds(twelve)
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        planner.optimize_budget(model, bounded, float(twelve["spend"].sum()))
-        timings.append(time.perf_counter() - start)
-    assert statistics.median(timings) < 1.0
 
 
 def test_target_roas_budget(model: Forecaster, lines: pd.DataFrame) -> None:
