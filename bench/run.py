@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import data_generation  # noqa: E402
-from bench import kpi_latency  # noqa: E402
+from bench import kpi_latency, scale  # noqa: E402
 from bench.load import run_load_async  # noqa: E402
 from bench.server import CHROMIUM, CHROMIUM_ARGS, running_server  # noqa: E402
 from pipeline import config, datasets, engine  # noqa: E402
@@ -545,6 +545,7 @@ def render_markdown(results: dict[str, Any]) -> str:
     lines += _md_load(results.get("load", {}))
     lines += _md_engine(results.get("engine", {}))
     lines += _md_pipeline(results)
+    lines += scale.markdown_lines(results.get("scale", {}))
     return "\n".join(lines) + "\n"
 
 
@@ -783,7 +784,7 @@ def _md_pipeline(results: dict[str, Any]) -> list[str]:
 
 # ---------------------------------------------------------------- main
 
-SECTIONS = ("engine", "ingestion", "incrementality", "models", "apptest", "kpis", "browser", "load")
+SECTIONS = ("engine", "ingestion", "incrementality", "models", "apptest", "kpis", "browser", "load", "scale")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -833,6 +834,9 @@ def main(argv: list[str] | None = None) -> int:
                 "load 1m arenas",
                 lambda: bench_load(big["1m"], LOAD_LEVELS_1M, LOAD_CHANGES_1M, "1m arenas", {"MALLOC_ARENA_MAX": "2"}),
             )
+    if "scale" in wanted:  # last: Spark's JVM must not share the cores with the other sections
+        scale_data = big.get("10m", big["1m"])
+        results["scale"] = guarded("scale", lambda: scale.engine_comparison(scale_data, runs))
     results["total_s"] = time.perf_counter() - started
 
     RESULTS_JSON.write_text(json.dumps(results, indent=2, default=str) + "\n")

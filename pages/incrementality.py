@@ -4,7 +4,7 @@ import streamlit as st
 
 from pipeline import incrementality as inc
 from ui import charts_incrementality as charts
-from ui import filters, loaders
+from ui import filters, layout, loaders
 from ui import format as fmt
 
 st.title("Incrementality")
@@ -58,12 +58,12 @@ dimension = st.radio(
 )
 if dimension is not None:
     table = report.breakdowns[dimension]
-    st.plotly_chart(charts.forest_plot(table, dimension), width="stretch")
+    layout.chart(charts.forest_plot, table, dimension)
     with st.expander(f"Table by {dimension}"):
         st.dataframe(charts.breakdown_table(table), width="stretch", hide_index=True)
 
 st.subheader("Revenue per user")
-st.plotly_chart(charts.revenue_distribution(report.buyers, report.histogram), width="stretch")
+layout.chart(charts.revenue_distribution, report.buyers, report.histogram)
 
 st.subheader("Plan the next test")
 left, right = st.columns(2)

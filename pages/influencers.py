@@ -58,14 +58,14 @@ st.subheader("Best personas: category x gender")
 personas = im.persona_roas(summary)
 left, right = st.columns(2)
 matrix = im.persona_matrix(personas)
-left.plotly_chart(
-    charts.heatmap(matrix, "roas", "ROAS by category and gender (red = below break-even)", True, 1.0), width="stretch"
+layout.chart(
+    charts.heatmap, matrix, "roas", "ROAS by category and gender (red = below break-even)", True, 1.0, where=left
 )
 with right:
     ranked = personas.sort_values("roas", ascending=False)
     layout.data_table(ranked, "persona roas", ["category", "gender", "roas", "revenue", "payout", "influencers"])
 
-st.plotly_chart(charts.revenue_payout_scatter(summary), width="stretch")
+layout.chart(charts.revenue_payout_scatter, summary)
 
 left, right = st.columns(2)
 with left:
@@ -75,12 +75,12 @@ with left:
         st.info("No posts in this selection.")
     else:
         title = "Engagement rate per reach: (likes + comments) / reach"
-        st.plotly_chart(charts.bar_by(engagement, "platform", "engagement_rate", title), width="stretch")
+        layout.chart(charts.bar_by, engagement, "platform", "engagement_rate", title)
         layout.data_table(engagement, "engagement by platform", ["platform", "posts", "reach", "engagement_rate"])
 with right:
     st.subheader("By influencer type")
     types = im.by_influencer_type(summary)
-    st.plotly_chart(charts.bar_by(types, "influencer_type", "roas", "ROAS by influencer type"), width="stretch")
+    layout.chart(charts.bar_by, types, "influencer_type", "roas", "ROAS by influencer type")
     layout.data_table(types, "influencer types", ["influencer_type", "influencers", "payout", "revenue", "roas"])
 
 st.subheader("Drill-down")
@@ -95,7 +95,7 @@ timeline = im.influencer_timeline(view, chosen, freq)
 if timeline.empty:
     st.info("This influencer has no posts or orders in this selection.")
 else:
-    st.plotly_chart(charts.timeline(timeline, names[chosen], freq), width="stretch")
+    layout.chart(charts.timeline, timeline, names[chosen], freq)
 posts = im.influencer_posts(view["posts"], chosen)
 layout.data_table(posts, f"posts of {names[chosen]}")
 

@@ -27,20 +27,20 @@ comparison = training.comparison_table(meta)
 for column, task in zip(st.columns(2), ("classification", "regression"), strict=True):
     with column:
         layout.table(training.comparison_wide(comparison, task).drop(columns="task"), labels=METRIC_LABELS)
-        st.plotly_chart(charts_models.metric_bars(comparison, task), width="stretch")
+        layout.chart(charts_models.metric_bars, comparison, task)
 
 st.subheader(f"Classifying ROI > {info['threshold']:g}")
 classifiers = [n for n in training.CLASSIFIERS if n in meta]
 left, right = st.columns(2)
-left.plotly_chart(
-    charts_models.roc_curves({training.model_label(n): meta[n].get("roc") for n in classifiers}), width="stretch"
+layout.chart(
+    lambda: charts_models.roc_curves({training.model_label(n): meta[n].get("roc") for n in classifiers}), where=left
 )
 chosen = right.selectbox("Classifier", classifiers, format_func=training.model_label, key="md_classifier")
-right.plotly_chart(
-    charts_models.confusion_heatmap(
+layout.chart(
+    lambda: charts_models.confusion_heatmap(
         meta[chosen]["confusion_matrix"], meta[chosen]["threshold"], training.model_label(chosen)
     ),
-    width="stretch",
+    where=right,
 )
 st.caption(
     f"Out-of-fold predictions at probability 0.5; {meta[chosen]['positive_share']:.1%} of weekly rows have ROI above "
@@ -50,9 +50,10 @@ st.caption(
 st.subheader("Predicting ROI")
 regressors = [n for n in training.REGRESSORS if n in meta]
 chosen_regressor = st.selectbox("Regressor", regressors, format_func=training.model_label, key="md_regressor")
-st.plotly_chart(
-    charts_models.predicted_vs_actual(meta[chosen_regressor]["pred_vs_actual"], training.model_label(chosen_regressor)),
-    width="stretch",
+layout.chart(
+    lambda: charts_models.predicted_vs_actual(
+        meta[chosen_regressor]["pred_vs_actual"], training.model_label(chosen_regressor)
+    )
 )
 
 st.subheader("Permutation importance")
@@ -66,9 +67,10 @@ explained = st.selectbox(
 if explained is None:
     st.info("No saved model has a permutation importance (its first fold had a single class).")
 else:
-    st.plotly_chart(
-        charts_models.importance_bars(meta[explained]["permutation_importance"], training.model_label(explained)),
-        width="stretch",
+    layout.chart(
+        lambda: charts_models.importance_bars(
+            meta[explained]["permutation_importance"], training.model_label(explained)
+        )
     )
     st.caption("Measured on the first fold's held-out campaigns: how much the score drops when one input is shuffled.")
 
@@ -88,7 +90,7 @@ with left:
             f"{benchmark['ours_average']:.3f} (impressions {benchmark['ours_r2']['impressions']:.3f}, engagement "
             f"{benchmark['ours_r2']['engagement']:.3f}) against the seed's {benchmark['seed_average']:.3f}."
         )
-right.plotly_chart(charts_models.coverage_bars(coverage), width="stretch")
+layout.chart(charts_models.coverage_bars, coverage, where=right)
 
 st.subheader("Retrain and report")
 threshold = st.number_input(

@@ -14,15 +14,14 @@ TABLE_COLUMNS = ["spend", "impressions", "clicks", "conversions", "revenue", "ct
 
 st.title("Campaign overview")
 frame = loaders.campaigns()
-spec = filters.campaign_filters(frame)
-cube = loaders.campaign_cube(frame, spec)
-layout.stop_if_empty(cube)
-period = kpis.Period(spec.start or cube["date"].min(), spec.end or cube["date"].max())
-current = kpis.in_period(cube, period)
-layout.stop_if_empty(current)
+spec = filters.campaign_filters(loaders.campaign_filter_choices(frame))
+platform_days = loaders.platform_day_sums(frame, spec)  # small: tiles and trend come first
+layout.stop_if_empty(platform_days)
+period = kpis.Period(spec.start or platform_days["date"].min(), spec.end or platform_days["date"].max())
+layout.stop_if_empty(kpis.in_period(platform_days, period))
 
-have = cube.columns
-daily = reporting.rollup(cube, ["date"])
+have = platform_days.columns
+daily = reporting.rollup(platform_days, ["date"])
 layout.period_caption(loaders.campaign_source(), period, not kpis.in_period(daily, period.previous()).empty)
 layout.kpi_row(kpis.compare_periods(daily, period), KPI_METRICS, reporting.computable(KPI_METRICS, have))
 
@@ -34,11 +33,13 @@ metric = middle.selectbox(
 )
 split = right.toggle("Split by platform", key="ov_split")
 by = ["platform"] if split else []
-by_day = reporting.rollup(current, ["platform", "date"]) if split else kpis.in_period(daily, period)
+by_day = kpis.in_period(platform_days if split else daily, period)
 trend = kpis.trend(by_day, freq, by=by)
 partial = reporting.partial_periods(trend["period"], freq, period.start, period.end)
-st.plotly_chart(charts.trend_line(trend, metric, freq, "platform" if split else None, partial), width="stretch")
+layout.chart(charts.trend_line, trend, metric, freq, "platform" if split else None, partial)
 
+cube = loaders.campaign_cube(frame, spec)
+current = kpis.in_period(cube, period)
 # Period totals without the day: every view below rolls up this small frame, not the daily rows.
 totals = reporting.rollup(current, ["platform", "campaign", "device"])
 
@@ -51,7 +52,7 @@ shown = right.selectbox("Chart metric", columns, index=len(columns) - 1, format_
 keys = ["platform", "campaign"] if dim == "campaign" else [dim]
 ranked = reporting.kpi_table(totals, keys).sort_values(columns[0], ascending=False)
 title = f"{fmt.label(shown)} by {dim}" + (f" (the 15 biggest by {columns[0]})" if len(ranked) > 15 else "")
-st.plotly_chart(charts.bar_by(ranked.head(15), dim, shown, title, horizontal=dim == "campaign"), width="stretch")
+layout.chart(charts.bar_by, ranked.head(15), dim, shown, title, horizontal=dim == "campaign")
 layout.data_table(ranked, f"breakdown by {dim}", [*keys, *columns])
 
 st.subheader("Top campaigns by conversion rate")
@@ -76,11 +77,11 @@ with left:
     st.subheader("Cost efficiency")
     costs = reporting.computable(["cpa", "cpc", "cpm"], have)
     cost = st.radio("Cost metric", costs, format_func=fmt.axis_title, horizontal=True, key="ov_cost")
-    matrix = reporting.cost_matrix(totals, cost) if cost and "device" in have else None
+    matrix = reporting.cost_matrix(totals, cost) if cost and "device" in cube.columns else None
     if matrix is None:
         st.info("This data has no device column or no cost inputs for a platform x device view.")
     else:
-        st.plotly_chart(charts.heatmap(matrix, cost, f"{fmt.label(cost)} by platform and device"), width="stretch")
+        layout.chart(charts.heatmap, matrix, cost, f"{fmt.label(cost)} by platform and device")
 with right:
     st.subheader("Spend vs conversions")
     level = st.radio(
@@ -89,7 +90,7 @@ with right:
     if reporting.computable(["cpa"], have):
         points = reporting.spend_conversion_points(current if level == "campaign_day" else totals, level)
         r = reporting.correlation(points["spend"], points["conversions"])
-        st.plotly_chart(charts.spend_scatter(points, r, level.replace("_", "-")), width="stretch")
+        layout.chart(charts.spend_scatter, points, r, level.replace("_", "-"))
     else:
         st.info("This data has no spend or no conversions column.")
 
@@ -98,7 +99,7 @@ layout.metrics_by_column(reporting.compare_platforms(totals), "meta vs tiktok")
 
 st.subheader("Anomalies")
 has_cpa = bool(reporting.computable(["cpa"], have))
-flags = reporting.anomaly_flags(cube, period.start, period.end) if has_cpa else None  # cube: every date
+flags = loaders.anomaly_flags(frame, spec) if has_cpa else None
 st.caption(
     f"Campaign-days whose spend or CPA is |z| ≥ {reporting.ANOMALY_Z} away from the campaign's own "
     f"{reporting.ANOMALY_WINDOW_DAYS}-day baseline (the day itself excluded), and days with spend but no conversions."

@@ -94,13 +94,14 @@ with curves_tab:
     chosen = st.selectbox("Line", range(len(names)), format_func=names.__getitem__, key="curve_line")
     outcome = st.selectbox("Outcome", planner.TARGETS, index=3, key="curve_target")
     row = lines.iloc[chosen]
-    figure = charts_planner.response_curve(
-        planner.response_curve(model, row.to_dict()),
-        outcome,
-        row["spend"],
-        summary[chosen]["marginal_roas_below_1_from"],
+    layout.chart(
+        lambda: charts_planner.response_curve(
+            planner.response_curve(model, row.to_dict()),
+            outcome,
+            row["spend"],
+            summary[chosen]["marginal_roas_below_1_from"],
+        )
     )
-    st.plotly_chart(figure, width="stretch")
 
 with optimise_tab:
     objective = st.selectbox("Maximise", planner.OBJECTIVES, key="objective")

@@ -33,7 +33,7 @@ tiles[0].metric("Segments", result.k, border=True)
 tiles[1].metric("Units segmented", fmt.count(len(result.assignments)), border=True)
 tiles[2].metric("Silhouette", f"{result.score:.3f}", help="−1 to 1; higher means better separated.", border=True)
 
-st.plotly_chart(charts_models.segment_scatter(result.assignments), width="stretch")
+layout.chart(charts_models.segment_scatter, result.assignments)
 
 st.subheader("Segment profiles")
 st.caption("KPIs of each segment are ratios of its units' sums; share is the segment's part of all spend.")
@@ -46,8 +46,8 @@ layout.data_table(
 )
 
 left, right = st.columns([3, 2])
-left.plotly_chart(charts_models.scatter_matrix(result.assignments), width="stretch")
-right.plotly_chart(charts_models.silhouette_line(result.silhouette, result.k), width="stretch")
+layout.chart(charts_models.scatter_matrix, result.assignments, where=left)
+layout.chart(charts_models.silhouette_line, result.silhouette, result.k, where=right)
 
 st.subheader("Assignments")
 layout.table(

@@ -25,10 +25,12 @@ class CliError(Exception):
 # command -> "module:function"; each handler takes the parsed args and returns a JSON-able dict.
 HANDLERS: dict[str, str] = {
     "ingest": "pipeline.ingestion:command_ingest",
-    "kpis": "pipeline.ingestion:command_kpis",
-    "incrementality": "pipeline.incrementality:command_incrementality",
+    # Both fall back to their in-memory commands (ingestion, incrementality) unless a backend is chosen.
+    "kpis": "pipeline.backends:command_kpis",
+    "incrementality": "pipeline.scale_stats:command_incrementality",
     "train": "pipeline.training:command_train",
     "ensure-models": "pipeline.training:command_ensure_models",
+    "ensure-data": "pipeline.ensure_data:command_ensure_data",
     "report": "pipeline.report:command_report",
     "predict": "pipeline.planner:command_predict",
     "optimize": "pipeline.planner:command_optimize",
@@ -53,19 +55,26 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--json", action="store_true")
 
     kpis = sub.add_parser("kpis", help="KPIs of a campaign file grouped by dimensions")
-    kpis.add_argument("file", type=Path)
+    kpis.add_argument("file", type=Path, nargs="?", help="a campaign export (or, with --backend, its data)")
     kpis.add_argument("--by", default="", help="comma-separated dimensions, e.g. platform,device")
+    add_backend_options(kpis, "--campaigns-table")
     kpis.add_argument("--json", action="store_true")
 
     incr = sub.add_parser("incrementality", help="exposed-vs-control iROAS for a folder of tracking data")
-    incr.add_argument("directory", type=Path)
+    incr.add_argument("directory", type=Path, nargs="?", help="folder with tracking_data.csv and payouts.csv")
     incr.add_argument("--expected-share", type=float, default=0.5, help="expected exposed share for the SRM test")
+    add_backend_options(incr, "--tracking-table")
+    incr.add_argument("--method", choices=("normal", "buckets"), help="interval at scale (default normal)")
     incr.add_argument("--json", action="store_true")
 
     train = sub.add_parser("train", help="train and save every model")
     train.add_argument("--data", type=Path, default=None)
     train.add_argument("--models", type=Path, default=None)
     train.add_argument("--json", action="store_true")
+
+    data = sub.add_parser("ensure-data", help="check the demo data; generate or repair it when needed")
+    data.add_argument("--data", type=Path, default=None)
+    data.add_argument("--json", action="store_true")
 
     ensure = sub.add_parser("ensure-models", help="train models only if missing or invalid")
     ensure.add_argument("--data", type=Path, default=None)
@@ -92,6 +101,18 @@ def build_parser() -> argparse.ArgumentParser:
     optimize.add_argument("--models", type=Path, default=None)
     optimize.add_argument("--json", action="store_true")
     return parser
+
+
+def add_backend_options(parser: argparse.ArgumentParser, table_option: str) -> None:
+    """--backend, the table option and --backend-url (pipeline.backends; README "Scale out")."""
+    parser.add_argument(
+        "--backend",
+        choices=config.BACKEND_KINDS,
+        default=None,
+        help="compute the sums in this engine (default: ANALYTICS_BACKEND or secrets.toml, else in memory)",
+    )
+    parser.add_argument(table_option, default=None, help="a Parquet/CSV path or table name in the backend")
+    parser.add_argument("--backend-url", default=None, help="PostgreSQL URL or Spark master")
 
 
 def resolve_handler(command: str) -> Callable[[argparse.Namespace], dict[str, Any]]:

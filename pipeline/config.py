@@ -18,6 +18,9 @@ def models_dir() -> Path:
     return Path(os.environ.get("APP_MODELS_DIR", ROOT / "models"))
 
 
+# Engines that can compute the grouped sums (pipeline.backends); here so the CLI parser need not import them.
+BACKEND_KINDS = ("duckdb", "spark", "postgres")
+
 DEFAULT_SEED = 42
 # About 50k rows keeps the demo snappy while still covering a full year of days.
 DEFAULT_CAMPAIGN_ROWS = 50_000

@@ -18,7 +18,7 @@ import pandas as pd
 
 from pipeline import kpis, reporting
 from pipeline.datasets import read_campaigns
-from pipeline.filters import CAMPAIGN_FILTER_COLUMNS, CampaignFilter, apply_campaign_filter
+from pipeline.filters import CAMPAIGN_FILTER_COLUMNS, CampaignFilter, apply_campaign_filter, distinct_values
 from pipeline.schemas import CAMPAIGN_DIMENSIONS, CAMPAIGN_MEASURES
 
 PARQUET_FILE = "campaigns.parquet"
@@ -86,6 +86,16 @@ def _normalise(sums: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     out["rows"] = out["rows"].astype("int64")
     out = out[[*by, *measures, "rows"]]
     return out.sort_values(by, kind="stable").reset_index(drop=True) if by else out.reset_index(drop=True)
+
+
+def check_dimensions(by: Sequence[str]) -> list[str]:
+    """`by` as a list; EngineError unless every column is one of CAMPAIGN_DIMENSIONS."""
+    return _check_by(by)
+
+
+def normalise_sums(sums: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """The engines' one output shape (module docstring) for sums computed elsewhere, e.g. by pipeline.backends."""
+    return _normalise(sums, _check_by(by))
 
 
 def _pandas_sums(frame: pd.DataFrame, spec: CampaignFilter, by: list[str]) -> pd.DataFrame:
@@ -201,7 +211,7 @@ def filter_options_frame(source: CampaignSource) -> pd.DataFrame:
     columns = ["date", *CAMPAIGN_FILTER_COLUMNS.values()]
     if isinstance(source, pd.DataFrame):
         present = [c for c in columns if c in source.columns]
-        values = {c: sorted(source[c].dropna().astype(str).unique()) for c in present if c != "date"}
+        values = {c: distinct_values(source[c]) for c in present if c != "date"}
         first, last = source["date"].min(), source["date"].max()
     else:
         path = parquet_path(source)

@@ -1,11 +1,16 @@
-"""Small page sections shared by the dashboard pages: KPI rows, formatted tables, empty states."""
+"""Small page sections shared by the dashboard pages: KPI rows, formatted tables, charts, empty states."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from types import ModuleType
+from typing import Any
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from pipeline.kpis import LOWER_IS_BETTER, Period
 from ui import format as fmt
@@ -15,6 +20,10 @@ NO_DATA = "No data matches these filters."
 # Spend going up is neither good nor bad on its own, so its delta stays grey.
 NEUTRAL_METRICS = frozenset({"spend", "payout"})
 ROW_HEIGHT_PX = 35
+CHART_FAILED = "This chart could not be drawn ({reason}). The rest of the page is unaffected."
+MAX_REASON_CHARS = 160
+
+log = logging.getLogger(__name__)
 
 
 def stop_if_empty(frame: pd.DataFrame, message: str = NO_DATA) -> None:
@@ -22,6 +31,38 @@ def stop_if_empty(frame: pd.DataFrame, message: str = NO_DATA) -> None:
     if frame.empty:
         st.info(message)
         st.stop()
+
+
+def chart(
+    build: Callable[..., go.Figure],
+    *args: Any,
+    where: DeltaGenerator | ModuleType = st,
+    key: str | None = None,
+    config: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> None:
+    """Draw build(*args, **kwargs) full width in `where` (st, a column, a tab or a container).
+
+    The figure is built here, not by the caller, so anything that fails while building or drawing it shows
+    one plain st.error in the chart's place and is logged with its traceback; the rest of the page renders.
+    Pass a lambda when the chart's data needs computing too. st.stop and st.rerun pass through (they are
+    not Exceptions)."""
+    try:
+        where.plotly_chart(build(*args, **kwargs), width="stretch", key=key, config=config)
+    except Exception as exc:
+        log.exception("Chart %s could not be drawn", getattr(build, "__qualname__", repr(build)))
+        where.error(CHART_FAILED.format(reason=plain_reason(exc)), icon=":material/broken_image:")
+
+
+def plain_reason(exc: Exception) -> str:
+    """The first line of an error's message, short, for a user; the error's kind when it says nothing."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0].strip().rstrip(".") if lines else ""
+    if text and isinstance(exc, KeyError):  # str(KeyError("roc")) is just "'roc'"
+        text = f"{text} is missing from the data"
+    if not text:
+        text = f"an unexpected {exc.__class__.__name__}"
+    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"
 
 
 def delta_color(metric: str) -> str:
