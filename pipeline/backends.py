@@ -27,9 +27,9 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 import pandas as pd
 
-from pipeline import config, engine, kpis
+from pipeline import config, datasets, engine, kpis
 from pipeline.filters import CAMPAIGN_FILTER_COLUMNS, CampaignFilter
-from pipeline.schemas import CAMPAIGN_MEASURES
+from pipeline.schemas import CAMPAIGN_DIMENSIONS, CAMPAIGN_MEASURES
 
 if TYPE_CHECKING:  # importing ibis costs ~0.5 s; only the functions that use it import it
     import ibis.expr.types as ir
@@ -358,6 +358,20 @@ def _mix(x: Any) -> Any:
         x = (x * multiplier) % HASH_MODULUS
         x = x ^ (x >> shift)
     return x
+
+
+def dashboard_campaigns(settings: BackendSettings) -> pd.DataFrame:
+    """The configured campaign table summed in its own engine to the dashboard's grain: one row per day and
+    combination of the dimensions present (schemas.CAMPAIGN_DIMENSIONS), with Σ of every measure and `rows`
+    (the raw rows behind each). For a daily ad-level export that is about the table's size; for finer data
+    (hourly, per ad or per event) far smaller. Canonical dtypes, so every campaign page can use it as is.
+    Raises BackendError (one sentence) when the engine or table cannot be used."""
+    with plain_errors(settings):
+        table = campaign_table(connect(settings), settings)
+        if "date" not in table.columns:
+            raise BackendError("The campaign table has no date column, so there is no trend or period to show.")
+        sums = campaign_sums(table, engine.EVERYTHING, [c for c in CAMPAIGN_DIMENSIONS if c in table.columns])
+    return datasets.tidy_campaigns(sums)
 
 
 def bucket_numbers(user_ids: np.ndarray, buckets: int = DEFAULT_BUCKETS) -> np.ndarray:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 import pandas as pd
 import streamlit as st
 
-from pipeline import config, datasets, engine, incrementality, ingestion, reporting
+from pipeline import backends, config, datasets, engine, incrementality, ingestion, reporting
 from pipeline.filters import CampaignFilter, InfluencerFilter, apply_campaign_filter, apply_influencer_filter
 
 if TYPE_CHECKING:  # scikit-learn loads only when a page needs segments or models
@@ -77,12 +77,35 @@ def _demo_table(load: Callable[[str], DemoTable]) -> DemoTable:
 
 
 def campaigns() -> pd.DataFrame:
-    """This session's uploaded campaign table if any, else the shared demo table. Treat as read-only."""
+    """This session's uploaded campaign table if any, else the configured backend's daily sums (README
+    "Scale out"), else the shared demo table. Treat as read-only."""
     uploaded = st.session_state.get(UPLOADED_CAMPAIGNS_KEY)
     if uploaded is not None:
         return uploaded
+    settings = configured_backend()
+    if settings is not None:
+        try:
+            return _backend_campaigns(settings.describe(), settings)
+        except backends.BackendError as exc:
+            st.error(f"{str(exc).rstrip('.')}. Showing the demo data instead.")
     ensure_demo_data()
     return _demo_table(_demo_campaigns)
+
+
+def configured_backend(report: bool = True) -> backends.BackendSettings | None:
+    """The backend named by ANALYTICS_BACKEND or .streamlit/secrets.toml, else None (local files).
+    A setting that cannot be used is reported (unless `report` is False) and the local data is used."""
+    try:
+        return backends.settings_from_env() if backends.backend_configured() else None
+    except backends.BackendError as exc:
+        if report:
+            st.error(f"{exc} Using the local data instead.")
+        return None
+
+
+@st.cache_resource(max_entries=2, ttl=3600, show_spinner="Summing the campaign table in the backend…")
+def _backend_campaigns(description: str, _settings: backends.BackendSettings) -> pd.DataFrame:
+    return backends.dashboard_campaigns(_settings)
 
 
 def influencer_tables() -> dict[str, pd.DataFrame]:
@@ -120,8 +143,12 @@ def reset_to_demo() -> None:
 
 
 def campaign_source() -> str:
-    """What the campaign pages show: the uploaded file's name or "demo data"."""
-    return st.session_state.get(UPLOADED_CAMPAIGNS_NAME_KEY) or "demo data"
+    """What the campaign pages show: the uploaded file's name, the backend's table, or "demo data"."""
+    uploaded = st.session_state.get(UPLOADED_CAMPAIGNS_NAME_KEY)
+    if uploaded:
+        return uploaded
+    settings = configured_backend(report=False)
+    return f"{settings.campaigns} (daily sums from {settings.kind})" if settings is not None else "demo data"
 
 
 def influencer_source() -> str:
