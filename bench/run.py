@@ -777,7 +777,9 @@ def _md_pipeline(results: dict[str, Any]) -> list[str]:
             ]
         else:
             lines += [
-                f"| {k} | {_stat_cell(v) if isinstance(v, dict) else v} |" for k, v in entry.items() if k != "status"
+                f"| {k} | {_stat_cell(v) if isinstance(v, dict) else v} |"
+                for k, v in entry.items()
+                if k not in ("status", "section_s")
             ]
     return [*lines, ""]
 
