@@ -8,7 +8,7 @@ pipeline.backends.tracking_sums returns, per group (and per user bucket): users 
 The point estimates (lift, incremental revenue, iROAS; formulas in pipeline.incrementality) are the exact
 path's. The p-value is the same Welch t-test, from (r, s, n) instead of the raw values. Two intervals:
 
-- "normal" (the default of the CLI and of the app at scale): a normal approximation for the difference of
+- "normal" (the default of the CLI at scale): a normal approximation for the difference of
   means, d = r1 − r0 with variance s1²/n1 + s0²/n0, so d ± z·se; the iROAS interval is that interval · n1/payout
   (as the exact bootstrap scales its draws), and the lift interval comes from the delta method on r1/r0 − 1:
   var ≈ s1²/(n1·r0²) + r1²·s0²/(n0·r0⁴). It needs 3 numbers per group, is deterministic and costs nothing.
