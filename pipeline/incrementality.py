@@ -292,6 +292,56 @@ def empty_group_problem(n1: int, n0: int) -> str | None:
     return None
 
 
+def build_comparison(
+    n1: int,
+    n0: int,
+    big_r1: float,
+    big_r0: float,
+    payout: float,
+    confidence: float = CONFIDENCE,
+    *,
+    iroas_ci: tuple[float, float] = (math.nan, math.nan),
+    lift_ci: tuple[float, float] = (math.nan, math.nan),
+    p_value: float = math.nan,
+    warnings: tuple[str, ...] = (),
+) -> GroupComparison:
+    """A GroupComparison from the group sizes and revenue totals, with the point estimates by the module's
+    formulas, whatever produced the intervals (the exact bootstrap here, sums in pipeline.scale_stats).
+    With an empty group only the counts, totals and `problem` are set."""
+    problem = empty_group_problem(n1, n0)
+    r1, r0 = float(safe_divide(big_r1, n1)), float(safe_divide(big_r0, n0))
+    empty = problem is not None
+    incremental = math.nan if empty else (r1 - r0) * n1
+    return GroupComparison(
+        exposed_users=n1,
+        control_users=n0,
+        exposed_revenue=big_r1,
+        control_revenue=big_r0,
+        revenue_per_exposed_user=r1,
+        revenue_per_control_user=r0,
+        lift=math.nan if empty else float(safe_divide(r1 - r0, r0)),
+        incremental_revenue=incremental,
+        payout=float(payout),
+        iroas=math.nan if empty else float(safe_divide(incremental, payout)),
+        iroas_ci_low=iroas_ci[0],
+        iroas_ci_high=iroas_ci[1],
+        lift_ci_low=lift_ci[0],
+        lift_ci_high=lift_ci[1],
+        p_value=math.nan if empty else p_value,
+        confidence=confidence,
+        warnings=() if empty else warnings,
+        problem=problem,
+    )
+
+
+def comparison_warnings(n1: int, n0: int, payout: float) -> tuple[str, ...]:
+    """Small-group warnings, and a note when there is no payout to divide by."""
+    warnings = _small_group_warnings(n1, n0)
+    if not payout > 0:
+        warnings += ("There is no payout in this selection, so iROAS is undefined.",)
+    return warnings
+
+
 def compare_groups(
     exposed: np.ndarray,
     control: np.ndarray,
@@ -309,33 +359,9 @@ def compare_groups(
     control = np.asarray(control, dtype=np.float64)
     n1, n0 = int(exposed.size), int(control.size)
     big_r1, big_r0 = float(exposed.sum()), float(control.sum())
+    if empty_group_problem(n1, n0) is not None:
+        return build_comparison(n1, n0, big_r1, big_r0, payout, confidence)
     nan = float("nan")
-    problem = empty_group_problem(n1, n0)
-    if problem is not None:
-        return GroupComparison(
-            exposed_users=n1,
-            control_users=n0,
-            exposed_revenue=big_r1,
-            control_revenue=big_r0,
-            revenue_per_exposed_user=float(safe_divide(big_r1, n1)),
-            revenue_per_control_user=float(safe_divide(big_r0, n0)),
-            lift=nan,
-            incremental_revenue=nan,
-            payout=float(payout),
-            iroas=nan,
-            iroas_ci_low=nan,
-            iroas_ci_high=nan,
-            lift_ci_low=nan,
-            lift_ci_high=nan,
-            p_value=nan,
-            confidence=confidence,
-            problem=problem,
-        )
-
-    r1, r0 = big_r1 / n1, big_r0 / n0
-    incremental = (r1 - r0) * n1
-    iroas = float(safe_divide(incremental, payout))
-    lift = float(safe_divide(r1 - r0, r0))
     iroas_ci = lift_ci = (nan, nan)
     if min(n1, n0) >= 2:
         rng = np.random.default_rng(seed)
@@ -346,27 +372,17 @@ def compare_groups(
             iroas_ci = _percentile_interval(difference * n1 / payout, confidence)
         if np.all(r0_draws > 0):
             lift_ci = _percentile_interval(difference / r0_draws, confidence)
-    warnings = _small_group_warnings(n1, n0)
-    if not payout > 0:
-        warnings += ("There is no payout in this selection, so iROAS is undefined.",)
-    return GroupComparison(
-        exposed_users=n1,
-        control_users=n0,
-        exposed_revenue=big_r1,
-        control_revenue=big_r0,
-        revenue_per_exposed_user=r1,
-        revenue_per_control_user=r0,
-        lift=lift,
-        incremental_revenue=incremental,
-        payout=float(payout),
-        iroas=iroas,
-        iroas_ci_low=iroas_ci[0],
-        iroas_ci_high=iroas_ci[1],
-        lift_ci_low=lift_ci[0],
-        lift_ci_high=lift_ci[1],
+    return build_comparison(
+        n1,
+        n0,
+        big_r1,
+        big_r0,
+        payout,
+        confidence,
+        iroas_ci=iroas_ci,
+        lift_ci=lift_ci,
         p_value=welch_p_value(exposed, control),
-        confidence=confidence,
-        warnings=warnings,
+        warnings=comparison_warnings(n1, n0, payout),
     )
 
 

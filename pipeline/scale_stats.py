@@ -36,7 +36,6 @@ from scipy import stats
 
 from pipeline import backends, config
 from pipeline import incrementality as inc
-from pipeline.kpis import safe_divide
 
 METHODS = ("normal", "buckets")
 DEFAULT_METHOD = "normal"
@@ -147,58 +146,28 @@ def compare_from_sums(
     _check_sums(sums)
     n1, big_r1, sq1 = _group_totals(sums, inc.EXPOSED)
     n0, big_r0, sq0 = _group_totals(sums, inc.CONTROL)
-    nan = float("nan")
-    problem = inc.empty_group_problem(n1, n0)
-    r1, r0 = float(safe_divide(big_r1, n1)), float(safe_divide(big_r0, n0))
-    if problem is not None:
-        return inc.GroupComparison(
-            exposed_users=n1,
-            control_users=n0,
-            exposed_revenue=big_r1,
-            control_revenue=big_r0,
-            revenue_per_exposed_user=r1,
-            revenue_per_control_user=r0,
-            lift=nan,
-            incremental_revenue=nan,
-            payout=float(payout),
-            iroas=nan,
-            iroas_ci_low=nan,
-            iroas_ci_high=nan,
-            lift_ci_low=nan,
-            lift_ci_high=nan,
-            p_value=nan,
-            confidence=confidence,
-            problem=problem,
-        )
-    incremental = (r1 - r0) * n1
+    if inc.empty_group_problem(n1, n0) is not None:
+        return inc.build_comparison(n1, n0, big_r1, big_r0, payout, confidence)
+    r1, r0 = big_r1 / n1, big_r0 / n0
     var1, var0 = sample_variance(n1, big_r1, sq1), sample_variance(n0, big_r0, sq0)
+    nan = float("nan")
     iroas_ci = lift_ci = (nan, nan)
     if min(n1, n0) >= 2:
         if method == "normal":
             iroas_ci, lift_ci = normal_intervals(n1, r1, var1, n0, r0, var0, float(payout), confidence)
         else:
             iroas_ci, lift_ci = bucket_intervals(sums, n1, float(payout), n_resamples, seed, confidence)
-    warnings = inc._small_group_warnings(n1, n0)
-    if not payout > 0:
-        warnings += ("There is no payout in this selection, so iROAS is undefined.",)
-    return inc.GroupComparison(
-        exposed_users=n1,
-        control_users=n0,
-        exposed_revenue=big_r1,
-        control_revenue=big_r0,
-        revenue_per_exposed_user=r1,
-        revenue_per_control_user=r0,
-        lift=float(safe_divide(r1 - r0, r0)),
-        incremental_revenue=incremental,
-        payout=float(payout),
-        iroas=float(safe_divide(incremental, payout)),
-        iroas_ci_low=iroas_ci[0],
-        iroas_ci_high=iroas_ci[1],
-        lift_ci_low=lift_ci[0],
-        lift_ci_high=lift_ci[1],
+    return inc.build_comparison(
+        n1,
+        n0,
+        big_r1,
+        big_r0,
+        payout,
+        confidence,
+        iroas_ci=iroas_ci,
+        lift_ci=lift_ci,
         p_value=welch_p_value_from_sums(n1, r1, var1, n0, r0, var0),
-        confidence=confidence,
-        warnings=warnings,
+        warnings=inc.comparison_warnings(n1, n0, payout),
     )
 
 
