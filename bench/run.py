@@ -442,13 +442,7 @@ def _planner(frame: pd.DataFrame, data_dir: Path, runs: int) -> dict[str, Any]:
 # ---------------------------------------------------------------- pandas vs DuckDB
 
 
-ENGINE_SPECS = [
-    CampaignFilter(platforms=("Meta",)),
-    CampaignFilter(platforms=("Meta", "TikTok"), devices=("Mobile",)),
-    CampaignFilter(start=pd.Timestamp("2025-03-01"), end=pd.Timestamp("2025-05-31")),
-    CampaignFilter(platforms=("TikTok",), content_types=("Video", "UGC")),
-    CampaignFilter(devices=("Desktop", "Tablet")),
-]
+ENGINE_SPECS = scale.SPECS  # the same rotating filters as the scale-out section, so the figures compare
 ENGINE_GROUPINGS = {
     "platform x device": ["platform", "device"],
     "overview cube": ["platform", "campaign", "device", "date"],

@@ -32,7 +32,7 @@ from pipeline.filters import CampaignFilter  # noqa: E402
 
 RUNS = 5
 DEFAULT_DATA = Path("/tmp/bench-data/10m")
-# The same rotating filters as bench/run.py's engine section, so the figures compare.
+# Rotating filters, also used by bench/run.py's pandas-vs-DuckDB section so the figures compare.
 SPECS = [
     CampaignFilter(platforms=("Meta",)),
     CampaignFilter(platforms=("Meta", "TikTok"), devices=("Mobile",)),
