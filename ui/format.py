@@ -67,6 +67,7 @@ METRIC_STYLES: dict[str, tuple[str, int]] = {
     "cvr": ("percent", 2),
     "engagement_rate": ("percent", 2),
     "roi": ("percent", 1),
+    "share": ("percent", 1),
     "roas": ("multiple", 2),
 }
 METRIC_LABELS: dict[str, str] = {
@@ -96,6 +97,7 @@ METRIC_LABELS: dict[str, str] = {
     "cvr": "CVR",
     "engagement_rate": "Engagement / reach",
     "roi": "ROI",
+    "share": "Share of budget",
     "roas": "ROAS",
 }
 
