@@ -16,10 +16,12 @@ st.caption(
 tables = loaders.influencer_tables()
 spec = filters.influencer_filters(tables)
 try:
-    report = loaders.incrementality_report(tables, spec)
+    report, backend = loaders.incrementality_report_and_source(tables, spec)
 except inc.IncrementalityInputError as exc:
     st.error(str(exc))
     st.stop()
+if backend is not None:
+    st.caption(f"Computed in {backend} from per-group sums; interval: normal approximation.")
 if report.tracking_rows == 0:
     st.info("No data matches these filters.")
     st.stop()
@@ -63,7 +65,10 @@ if dimension is not None:
         st.dataframe(charts.breakdown_table(table), width="stretch", hide_index=True)
 
 st.subheader("Revenue per user")
-layout.chart(charts.revenue_distribution, report.buyers, report.histogram)
+if backend is not None and report.histogram.empty:
+    st.info(f"Not available when the data is in {backend}: the distribution needs per-user rows.")
+else:
+    layout.chart(charts.revenue_distribution, report.buyers, report.histogram)
 
 st.subheader("Plan the next test")
 left, right = st.columns(2)
@@ -85,6 +90,8 @@ st.caption(
     f"control) the minimum detectable lift is {fmt.percent(inc.minimum_detectable_lift(report.power), 1)}."
 )
 
+bootstrap = f"A {inc.N_RESAMPLES:,}-resample bootstrap that resamples users within each group (fixed seed), {level}"
+interval = f"{bootstrap} percentile interval" if backend is None else f"{level} normal approximation from the sums"
 with st.expander("How this is computed"):
     st.markdown(
         f"""
@@ -94,8 +101,7 @@ with st.expander("How this is computed"):
   the control group scaled to the exposed group's size. **iROAS** = incremental revenue / payout.
 - **Payout.** Each influencer's payout is spread over its exposed users; a campaign, product, platform or filtered
   selection is charged the share that its exposed users carry (a campaign gets its influencers' whole payouts).
-- **Interval.** A {inc.N_RESAMPLES:,}-resample bootstrap that resamples users within each group (fixed seed), {level}
-  percentile interval. **p-value:** Welch's t-test on revenue per user.
+- **Interval.** {interval}. **p-value:** Welch's t-test on revenue per user.
 - **Sample ratio.** A chi-square test of the group sizes against a {report.expected_exposed_share:.0%} exposed split;
   a warning appears below p = {inc.SRM_ALERT_P:g}.
 - **Power.** Minimum detectable lift = (z₁₋α/₂ + z_power) · √(s1²/n1 + s0²/n0) / r0; users needed per group for a

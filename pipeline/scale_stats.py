@@ -34,8 +34,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pipeline import backends, config
+from pipeline import backends, config, kpis
 from pipeline import incrementality as inc
+from pipeline.filters import InfluencerFilter, matching_influencer_ids
 
 METHODS = ("normal", "buckets")
 DEFAULT_METHOD = "normal"
@@ -257,3 +258,140 @@ def command_incrementality(args: argparse.Namespace) -> dict[str, Any]:
         "backend": kind,
         "method": method,
     }
+
+
+# ---------------------------------------------------------------- the page's report from a backend
+
+
+def _scope(influencers: pd.DataFrame, spec: InfluencerFilter) -> backends.TrackingScope:
+    """The tracking rows apply_influencer_filter keeps for `spec`, as a scope the engine applies."""
+    ids = tuple(int(i) for i in matching_influencer_ids(influencers, spec))
+    return backends.TrackingScope(influencer_ids=ids, products=spec.products, start=spec.start, end=spec.end)
+
+
+def _exposed_users(sums: pd.DataFrame, by: list[str]) -> pd.Series:
+    """Distinct exposed users per value of `by` from tracking_sums' frame (a user counts once per slice)."""
+    exposed = sums[sums["group"] == inc.EXPOSED]
+    return exposed.groupby(by, sort=True)["users"].sum()
+
+
+def _slice_payouts(counts: pd.Series, rates: pd.Series) -> pd.Series:
+    """Payout per slice: Σ over influencers of (slice's exposed users of i) · payout_i / users_i
+    (incrementality.apportioned_payout); `counts` is indexed by (slice, influencer_id) or by influencer_id."""
+    ids = counts.index.get_level_values("influencer_id")
+    charged = pd.Series(counts.to_numpy() * rates.reindex(ids).fillna(0.0).to_numpy(), index=counts.index)
+    if counts.index.nlevels == 1:
+        return charged
+    return charged.groupby(level=0, sort=True).sum()
+
+
+def _breakdown_frame(
+    comparisons: dict[Any, inc.GroupComparison], column: str, influencers: pd.DataFrame
+) -> pd.DataFrame:
+    """incrementality.breakdown's frame from per-slice comparisons (same columns, labels and notes)."""
+    names: dict[Any, str] = {}
+    if column == "influencer_id" and {"id", "name"} <= set(influencers.columns):
+        names = dict(zip(influencers["id"], influencers["name"].astype(str), strict=False))
+    rows = []
+    for value, comparison in comparisons.items():
+        label = names.get(value, f"Influencer {value}") if column == "influencer_id" else str(value)
+        rows.append({column: value, "label": label, **inc._comparison_row(comparison)})
+    return pd.DataFrame(rows, columns=[column, *inc.BREAKDOWN_COLUMNS])
+
+
+def _breakdowns(
+    table: Any,
+    scope: backends.TrackingScope,
+    rates: pd.Series,
+    influencers: pd.DataFrame,
+    names: tuple[str, ...],
+    method: str,
+    buckets: int,
+) -> dict[str, pd.DataFrame]:
+    """incrementality.analyse's breakdowns from the engine: per slice its sums, and its payout from the
+    exposed users of each influencer in the slice (two small queries per breakdown; one for influencers)."""
+    tables: dict[str, pd.DataFrame] = {}
+    for name in names:
+        column = inc.BREAKDOWNS[name]
+        if column not in table.columns:
+            continue
+        sums = backends.tracking_sums(table, (column,), buckets, scope).sums
+        if column == "influencer_id":
+            payouts = _slice_payouts(_exposed_users(sums, [column]), rates)
+        else:
+            pairs = backends.tracking_sums(table, (column, "influencer_id"), 1, scope).sums
+            payouts = _slice_payouts(_exposed_users(pairs, [column, "influencer_id"]), rates)
+        tables[name] = _breakdown_frame(compare_slices(sums, column, payouts, method), column, influencers)
+    return tables
+
+
+def _power_basis(sums: pd.DataFrame) -> inc.PowerBasis:
+    """incrementality.power_basis from the per-group sums: r0, the ddof=1 variances and the group sizes."""
+    n1, big_r1, sq1 = _group_totals(sums, inc.EXPOSED)
+    n0, big_r0, sq0 = _group_totals(sums, inc.CONTROL)
+    return inc.PowerBasis(
+        revenue_per_control_user=big_r0 / n0 if n0 else float("nan"),
+        exposed_variance=sample_variance(n1, big_r1, sq1),
+        control_variance=sample_variance(n0, big_r0, sq0),
+        exposed_users=n1,
+        control_users=n0,
+    )
+
+
+def report_from_sums(
+    table: Any,
+    influencers: pd.DataFrame,
+    payouts: pd.DataFrame,
+    spec: InfluencerFilter,
+    expected_share: float = inc.EXPECTED_EXPOSED_SHARE,
+    method: str = DEFAULT_METHOD,
+    breakdowns: tuple[str, ...] = tuple(inc.BREAKDOWNS),
+) -> inc.IncrementalityReport:
+    """incrementality.analyse's report for the tracking rows matching `spec`, from sums computed by `table`'s
+    engine (an Ibis table); influencers and payouts are the small local tables.
+
+    As analyse with reference = the whole table: users in both groups are judged on the whole table, and each
+    influencer's payout follows its exposed users there. Point estimates, SRM and power equal analyse's; the
+    interval is `method`'s (module docstring). Buyers and the histogram need per-user rows and stay empty.
+    Raises IncrementalityInputError for unusable payouts, BackendError when the engine fails.
+    """
+    if method not in METHODS:
+        raise ScaleStatsError(f"Unknown interval method {method!r}; use one of {', '.join(METHODS)}.")
+    payouts = inc.validate_payouts(payouts)
+    scope = _scope(influencers, spec)
+    payouts = payouts[payouts["influencer_id"].isin(scope.influencer_ids or ())]
+    buckets = backends.DEFAULT_BUCKETS if method == "buckets" else 1  # the normal interval needs totals only
+    overall_sums = backends.tracking_sums(table, (), buckets, scope)
+    reference = backends.tracking_sums(table, ("influencer_id",), 1).sums
+    per_influencer = payouts.groupby("influencer_id")["total_payout"].sum()
+    reference_users = _exposed_users(reference, ["influencer_id"]).reindex(per_influencer.index)
+    rates = pd.Series(kpis.safe_divide(per_influencer, reference_users), index=per_influencer.index)
+    unapportioned = rates.isna()
+    scoped_counts = _exposed_users(backends.tracking_sums(table, ("influencer_id",), 1, scope).sums, ["influencer_id"])
+    payout = float(_slice_payouts(scoped_counts, rates).sum()) + float(per_influencer[unapportioned].sum())
+
+    overall = compare_from_sums(overall_sums.sums, payout, method)
+    srm_p = inc.srm_p_value(overall.exposed_users, overall.control_users, expected_share)
+    tables = {}
+    if overall.problem is None:
+        in_scope = influencers[influencers["id"].isin(scope.influencer_ids or ())]
+        tables = _breakdowns(table, scope, rates, in_scope, breakdowns, method, buckets)
+    contaminated = overall_sums.contaminated_users
+    users_in_scope = overall.exposed_users + overall.control_users + contaminated
+    return inc.IncrementalityReport(
+        tracking_rows=backends.scoped_row_count(table, scope),
+        overall=overall,
+        contaminated_users=contaminated,
+        srm_p_value=srm_p,
+        expected_exposed_share=expected_share,
+        power=_power_basis(overall_sums.sums),
+        buyers=pd.DataFrame(
+            columns=["group", "users", "buyers", "buyer_share", "revenue_per_user", "revenue_per_buyer"]
+        ),
+        histogram=pd.DataFrame(columns=["group", "bin_low", "bin_high", "buyers", "share_of_buyers"]),
+        breakdowns=tables,
+        warnings=inc._report_warnings(
+            overall, contaminated, users_in_scope, srm_p, expected_share, int(unapportioned.sum())
+        ),
+        problem=overall.problem,
+    )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 import pandas as pd
 import streamlit as st
 
-from pipeline import backends, config, datasets, engine, incrementality, ingestion, reporting
+from pipeline import backends, config, datasets, engine, incrementality, ingestion, reporting, scale_stats
 from pipeline.filters import CampaignFilter, InfluencerFilter, apply_campaign_filter, apply_influencer_filter
 
 if TYPE_CHECKING:  # scikit-learn loads only when a page needs segments or models
@@ -273,6 +273,36 @@ def incrementality_report(
     """The incrementality report for the filtered influencer data, cached per data set and filter, so a
     rerun with the same filters never repeats the bootstrap. Raises IncrementalityInputError."""
     return _incrementality_report(_influencer_data_key(tables), repr(spec), tables, spec)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner="Computing incrementality in the backend…")
+def _backend_incrementality_report(
+    description: str,
+    data_key: str,
+    spec_key: str,
+    _settings: backends.BackendSettings,
+    _tables: dict[str, pd.DataFrame],
+    _spec: InfluencerFilter,
+) -> incrementality.IncrementalityReport:
+    with backends.plain_errors(_settings):
+        table = backends.tracking_table(backends.connect(_settings), _settings)
+        return scale_stats.report_from_sums(table, _tables["influencers"], _tables["payouts"], _spec)
+
+
+def incrementality_report_and_source(
+    tables: dict[str, pd.DataFrame], spec: InfluencerFilter
+) -> tuple[incrementality.IncrementalityReport, str | None]:
+    """(report, backend kind) computed from the configured backend's tracking table (the small tables stay
+    local), or (local report, None) with no backend, with uploaded influencer tables, or after a backend error
+    (one st.error sentence). Cached per backend, data set and filter. Raises IncrementalityInputError."""
+    settings = configured_backend() if st.session_state.get(UPLOADED_INFLUENCERS_KEY) is None else None
+    if settings is not None:
+        keys = (settings.describe(), _influencer_data_key(tables), repr(spec))
+        try:
+            return _backend_incrementality_report(*keys, settings, tables, spec), settings.kind
+        except backends.BackendError as exc:
+            st.error(f"{str(exc).rstrip('.')}. Showing the local tracking data instead.")
+    return incrementality_report(tables, spec), None
 
 
 # -- Segments and models (issue 5) ------------------------------------------------------------------
