@@ -3,11 +3,12 @@
 import streamlit as st
 
 from pipeline.ingestion import KINDS
-from ui import filters, loaders, upload
+from ui import filters, layout, loaders, upload
 from ui import format as fmt
 
 INFLUENCER_KINDS = [kind for kind in KINDS if kind != "campaigns"]
 
+layout.use_app_navigation()
 st.title("Data")
 st.caption(
     f"In use for this session: campaigns from **{loaders.campaign_source()}**, influencers from "

@@ -7,6 +7,7 @@ from ui import charts_incrementality as charts
 from ui import filters, layout, loaders
 from ui import format as fmt
 
+layout.use_app_navigation()
 st.title("Incrementality")
 st.caption(
     "Exposed users against a randomised control group: the revenue the influencers caused, "

@@ -11,6 +11,7 @@ from ui.download import csv_download
 PROFILE = ["name", "platform", "category", "gender", "influencer_type"]
 MONEY = ["payout", "revenue", "roas", "orders", "aov"]
 
+layout.use_app_navigation()
 st.title("Influencers")
 tables = loaders.influencer_tables()
 spec = filters.influencer_filters(tables)

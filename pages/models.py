@@ -7,6 +7,7 @@ from ui import charts_models, layout, loaders
 
 METRIC_LABELS = {"accuracy": "Accuracy", "f1": "F1", "roc_auc": "ROC AUC", "mae": "MAE", "rmse": "RMSE", "r2": "R²"}
 
+layout.use_app_navigation()
 st.title("Models")
 try:
     bundle = loaders.trained_models()

@@ -12,6 +12,7 @@ KPI_METRICS = ("spend", "impressions", "clicks", "conversions", "revenue", "ctr"
 TREND_METRICS = ("spend", "revenue", "conversions", "clicks", "impressions", "roas", "cpa", "cpc", "cpm", "ctr", "cvr")
 TABLE_COLUMNS = ["spend", "impressions", "clicks", "conversions", "revenue", "ctr", "cvr", "cpc", "cpa", "cpm", "roas"]
 
+layout.use_app_navigation()
 st.title("Campaign overview")
 frame = loaders.campaigns()
 spec = filters.campaign_filters(loaders.campaign_filter_choices(frame))

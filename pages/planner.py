@@ -5,6 +5,7 @@ from pipeline import export, planner
 from ui import charts_planner, layout, loaders
 from ui.format import money, multiple
 
+layout.use_app_navigation()
 st.title("Planner")
 st.caption("Daily spend per line; predictions from the forecaster with 90% intervals.")
 try:

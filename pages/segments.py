@@ -9,6 +9,7 @@ from ui.download import csv_download
 PROFILE_COLUMNS = ["label", "units", "spend", "spend_share", "ctr", "cpc", "cpa", "roi", "roas"]
 ASSIGNMENT_COLUMNS = ["name", "platform", "label", "spend", "ctr", "cpc", "cpa", "roi"]
 
+layout.use_app_navigation()
 st.title("Campaign segments")
 frame = loaders.campaigns()
 spec = filters.campaign_filters(frame)

@@ -33,6 +33,20 @@ def stop_if_empty(frame: pd.DataFrame, message: str = NO_DATA) -> None:
         st.stop()
 
 
+def use_app_navigation() -> None:
+    """Make app.py's st.navigation the router even when a fresh server's first visit is a page's URL.
+
+    With a pages/ folder next to app.py, Streamlit starts in its legacy pages/ mode and leaves it only once
+    st.navigation has run: a first visit straight to e.g. /incrementality runs that page file alone, and the
+    sidebar lists file names (app, data, ...) for every later visitor too. Leaving that mode and rerunning
+    once runs app.py, which picks the page from the URL. Call it first on every page."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def chart(
     build: Callable[..., go.Figure],
     *args: Any,

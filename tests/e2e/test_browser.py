@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
+from bench.server import running_server
 from pipeline import datasets, ingestion, kpis
 from pipeline import influencer_metrics as im
 from pipeline.filters import CampaignFilter, apply_campaign_filter
@@ -165,3 +166,23 @@ def test_download_the_filtered_rows(app_page: object, app_url: str, demo: pd.Dat
     assert len(rows) == len(expected)
     assert set(rows["platform"]) == {"Meta"}
     assert rows["spend"].sum() == pytest.approx(expected["spend"].sum())
+
+
+def test_a_page_url_as_the_first_visit_gets_the_apps_navigation(
+    chromium: object, demo_dir: Path, tmp_path: Path, screenshots: Path
+) -> None:
+    """A fresh server whose first visitor opens a page's URL (a bookmark, a shared filtered link) shows that page
+    under app.py's navigation, not Streamlit's file list (app, data, ...)."""
+    with running_server(demo_dir, tmp_path / "server.log", models_dir=tmp_path / "models") as server:
+        page = chromium.new_page(viewport={"width": 1400, "height": 900})
+        try:
+            page.goto(f"{server.url}/incrementality")
+            links = page.locator('[data-testid="stSidebarNavLink"]')
+            expect(links.filter(has_text="Campaign overview")).to_have_count(1, timeout=60_000)
+            expect(page.locator("h1").first).to_contain_text("Incrementality", timeout=60_000)
+            assert "app" not in [text.strip() for text in links.all_inner_texts()]
+            assert page.url.endswith("/incrementality")
+            wait_until_idle(page)
+            save_screenshot(page, screenshots / "deep-link-incrementality.png")
+        finally:
+            page.close()
