@@ -24,12 +24,20 @@ UPLOADED_INFLUENCERS_KEY = "uploaded_influencer_tables"
 UPLOADED_CAMPAIGNS_NAME_KEY = "uploaded_campaigns_name"
 UPLOADED_INFLUENCERS_NAME_KEY = "uploaded_influencer_tables_name"
 UPLOADED_CAMPAIGNS_TOKEN_KEY = "uploaded_campaigns_token"
+CACHE_TOKEN_ATTR = "cache_token"
 DemoTable = TypeVar("DemoTable")
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading campaign data…")
 def _demo_campaigns(directory: str) -> pd.DataFrame:
-    return datasets.read_campaigns(Path(directory))
+    return _with_cache_token(datasets.read_campaigns(Path(directory)), "demo")
+
+
+def _with_cache_token(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Tag a freshly loaded shared frame for the caches of what is computed from it (_campaign_token): an id()
+    could be reused by the next frame once a reload (a repair, an expired backend read) frees this one."""
+    frame.attrs[CACHE_TOKEN_ATTR] = f"{kind}:{uuid.uuid4().hex}"
+    return frame
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading influencer data…")
@@ -105,7 +113,7 @@ def configured_backend(report: bool = True) -> backends.BackendSettings | None:
 
 @st.cache_resource(max_entries=2, ttl=3600, show_spinner="Summing the campaign table in the backend…")
 def _backend_campaigns(description: str, _settings: backends.BackendSettings) -> pd.DataFrame:
-    return backends.dashboard_campaigns(_settings)
+    return _with_cache_token(backends.dashboard_campaigns(_settings), "backend")
 
 
 def influencer_tables() -> dict[str, pd.DataFrame]:
@@ -175,7 +183,7 @@ def ingest_upload(
     return _ingest(digest, name, tuple(sorted(overrides.items())), tuple(sorted(assumptions.items())), raw)
 
 
-@st.cache_resource(max_entries=8, ttl=3600, show_spinner="Summarising the campaign data…")
+@st.cache_resource(max_entries=8, show_spinner="Summarising the campaign data…")
 def _full_cube(token: str, keys: tuple[str, ...], _frame: pd.DataFrame) -> pd.DataFrame:
     return reporting.cube(_frame, keys)
 
@@ -214,7 +222,7 @@ def platform_day_sums(frame: pd.DataFrame, spec: CampaignFilter) -> pd.DataFrame
     return _platform_days(_campaign_token(frame), repr(undated), frame, undated)
 
 
-@st.cache_resource(max_entries=4, ttl=3600, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _filter_choices(token: str, _frame: pd.DataFrame) -> pd.DataFrame:
     return engine.filter_options_frame(_frame)
 
@@ -240,12 +248,14 @@ def anomaly_flags(frame: pd.DataFrame, spec: CampaignFilter) -> pd.DataFrame:
 
 
 def _campaign_token(frame: pd.DataFrame) -> str:
-    """Identifies a campaign frame for caching: this session's upload token, else the demo frame."""
+    """Identifies a campaign frame, as campaigns() returns it, for caching: this session's upload token, else
+    the token the shared frame was loaded with (a frame derived from it would carry the same attrs: pass the
+    loaded frame itself)."""
     if frame is st.session_state.get(UPLOADED_CAMPAIGNS_KEY):
         if UPLOADED_CAMPAIGNS_TOKEN_KEY not in st.session_state:  # set directly, not through use_campaigns
             st.session_state[UPLOADED_CAMPAIGNS_TOKEN_KEY] = f"upload:{uuid.uuid4().hex}"
         return st.session_state[UPLOADED_CAMPAIGNS_TOKEN_KEY]
-    return f"demo:{config.data_dir()}:{id(frame)}"
+    return frame.attrs.get(CACHE_TOKEN_ATTR) or f"frame:{id(frame)}"
 
 
 def _influencer_data_key(tables: dict[str, pd.DataFrame]) -> str:
