@@ -20,7 +20,6 @@ import importlib.metadata
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ if str(ROOT) not in sys.path:
 import data_generation  # noqa: E402
 from bench import kpi_latency, scale  # noqa: E402
 from bench.load import run_load_async  # noqa: E402
+from bench.measure import repeat, same_frames, stats, timed  # noqa: E402
 from bench.server import CHROMIUM, CHROMIUM_ARGS, running_server  # noqa: E402
 from pipeline import config, datasets, engine  # noqa: E402
 from pipeline.filters import CampaignFilter  # noqa: E402
@@ -72,30 +72,6 @@ NOT_AVAILABLE = "not available"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def stats(samples: list[float]) -> dict[str, Any]:
-    """Median, min and max of timing samples (seconds), with the samples themselves."""
-    if not samples:
-        return {"median": float("nan"), "min": float("nan"), "max": float("nan"), "n": 0, "samples": []}
-    return {
-        "median": statistics.median(samples),
-        "min": min(samples),
-        "max": max(samples),
-        "n": len(samples),
-        "samples": [round(s, 4) for s in samples],
-    }
-
-
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - started, value
-
-
-def repeat(fn: Callable[[int], Any], runs: int) -> dict[str, Any]:
-    """Time fn(i) for i in range(runs)."""
-    return stats([timed(lambda i=i: fn(i))[0] for i in range(runs)])
 
 
 def guarded(name: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -477,7 +453,7 @@ def bench_engine(runs: int, sizes: dict[str, Path]) -> dict[str, Any]:
                 )
             reference = [engine.sum_campaigns(frame, s, by, "pandas") for s in specs[:2]]
             timings["identical"] = all(
-                _same(ref, engine.sum_campaigns(src, s, by, "duckdb"))
+                same_frames(ref, engine.sum_campaigns(src, s, by, "duckdb"))
                 for ref, s in zip(reference, specs[:2], strict=True)
                 for key, src in paths.items()
                 if key != "pandas"
@@ -486,14 +462,6 @@ def bench_engine(runs: int, sizes: dict[str, Path]) -> dict[str, Any]:
         out[label] = result
         del frame, paths
     return out
-
-
-def _same(left: pd.DataFrame, right: pd.DataFrame) -> bool:
-    try:
-        pd.testing.assert_frame_equal(left, right, check_exact=False, rtol=1e-9)
-    except AssertionError:
-        return False
-    return True
 
 
 # ---------------------------------------------------------------- report

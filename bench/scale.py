@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.measure import same_frames, stats, timed  # noqa: E402
 from pipeline import backends, config, engine, scale_stats  # noqa: E402
 from pipeline import incrementality as inc  # noqa: E402
 from pipeline.filters import CampaignFilter  # noqa: E402
@@ -47,30 +45,6 @@ QUERIES = {
 TRACKING_QUERY = "tracking_sums (per group and user bucket)"
 
 
-def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - started, value
-
-
-def _stats(samples: list[float]) -> dict[str, Any]:
-    return {
-        "median": statistics.median(samples),
-        "min": min(samples),
-        "max": max(samples),
-        "n": len(samples),
-        "samples": [round(s, 4) for s in samples],
-    }
-
-
-def _same(left: pd.DataFrame, right: pd.DataFrame) -> bool:
-    try:
-        pd.testing.assert_frame_equal(left, right, check_exact=False, rtol=1e-9)
-    except AssertionError:
-        return False
-    return True
-
-
 def _engine_runs(con: Any, settings: backends.BackendSettings, runs: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """(timings, the first spec's results) for every query on one engine: the first call apart, then `runs`."""
     campaigns = backends.campaign_table(con, settings)
@@ -78,22 +52,22 @@ def _engine_runs(con: Any, settings: backends.BackendSettings, runs: int) -> tup
     timings: dict[str, Any] = {}
     results: dict[str, Any] = {}
     for name, by in QUERIES.items():
-        first_s, results[name] = _timed(lambda by=by: backends.campaign_sums(campaigns, SPECS[0], by))
+        first_s, results[name] = timed(lambda by=by: backends.campaign_sums(campaigns, SPECS[0], by))
         warm = [
-            _timed(lambda i=i, by=by: backends.campaign_sums(campaigns, SPECS[(i + 1) % len(SPECS)], by))[0]
+            timed(lambda i=i, by=by: backends.campaign_sums(campaigns, SPECS[(i + 1) % len(SPECS)], by))[0]
             for i in range(runs)
         ]
-        timings[name] = {"first_s": first_s, "warm": _stats(warm)}
-    first_s, results[TRACKING_QUERY] = _timed(lambda: backends.tracking_sums(tracking))
-    warm = [_timed(lambda: backends.tracking_sums(tracking))[0] for _ in range(runs)]
-    timings[TRACKING_QUERY] = {"first_s": first_s, "warm": _stats(warm)}
+        timings[name] = {"first_s": first_s, "warm": stats(warm)}
+    first_s, results[TRACKING_QUERY] = timed(lambda: backends.tracking_sums(tracking))
+    warm = [timed(lambda: backends.tracking_sums(tracking))[0] for _ in range(runs)]
+    timings[TRACKING_QUERY] = {"first_s": first_s, "warm": stats(warm)}
     return timings, results
 
 
 def _identical(left: dict[str, Any], right: dict[str, Any]) -> dict[str, bool]:
-    out = {name: _same(left[name], right[name]) for name in QUERIES}
+    out = {name: same_frames(left[name], right[name]) for name in QUERIES}
     a, b = left[TRACKING_QUERY], right[TRACKING_QUERY]
-    out[TRACKING_QUERY] = _same(a.sums, b.sums) and a.contaminated_users == b.contaminated_users
+    out[TRACKING_QUERY] = same_frames(a.sums, b.sums) and a.contaminated_users == b.contaminated_users
     return out
 
 
@@ -101,7 +75,7 @@ def interval_agreement(tracking_csv: Path, payouts_csv: Path) -> dict[str, Any]:
     """The scale interval methods against the exact per-user bootstrap on one tracking set: iROAS and lift
     endpoints' largest distance from the exact ones, as a share of the exact interval's width, and timings."""
     tracking, payouts = pd.read_csv(tracking_csv), pd.read_csv(payouts_csv)
-    exact_s, report = _timed(lambda: inc.analyse(tracking, payouts, breakdowns=()))
+    exact_s, report = timed(lambda: inc.analyse(tracking, payouts, breakdowns=()))
     exact = report.overall
     con = backends.connect(backends.BackendSettings(kind="duckdb"))
     sums = backends.tracking_sums(backends.tracking_table(con, backends.BackendSettings(tracking=str(tracking_csv))))
@@ -111,7 +85,7 @@ def interval_agreement(tracking_csv: Path, payouts_csv: Path) -> dict[str, Any]:
         "exact": {"iroas": exact.iroas, "iroas_ci": [exact.iroas_ci_low, exact.iroas_ci_high]},
     }
     for method in scale_stats.METHODS:
-        seconds, got = _timed(lambda m=method: scale_stats.compare_from_sums(sums.sums, exact.payout, m))
+        seconds, got = timed(lambda m=method: scale_stats.compare_from_sums(sums.sums, exact.payout, m))
         iroas_width = exact.iroas_ci_high - exact.iroas_ci_low
         lift_width = exact.lift_ci_high - exact.lift_ci_low
         out[method] = {
@@ -141,12 +115,12 @@ def engine_comparison(data_dir: Path, runs: int = RUNS) -> dict[str, Any]:
     import ibis  # imported before timing: a one-off cost of the process, not of either engine
 
     duck_settings = backends.BackendSettings(kind="duckdb", **local)
-    connect_s, duck = _timed(lambda: backends.connect(duck_settings))
+    connect_s, duck = timed(lambda: backends.connect(duck_settings))
     duck_timings, duck_results = _engine_runs(duck, duck_settings, runs)
     out["duckdb"] = {"connect_s": connect_s, **duck_timings}
 
     spark_settings = backends.BackendSettings(kind="spark", **local)
-    session_s, session = _timed(backends.spark_session)
+    session_s, session = timed(backends.spark_session)
     try:
         spark = ibis.pyspark.connect(session)
         spark_timings, spark_results = _engine_runs(spark, spark_settings, runs)
