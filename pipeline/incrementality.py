@@ -796,24 +796,43 @@ def command_incrementality(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError(str(exc)) from None
     if report.problem:
         raise CliError(report.problem)
-    o = report.overall
     by_influencer = report.breakdowns.get("influencer", pd.DataFrame(columns=["influencer_id"]))
-    keys = ("exposed_users", "control_users", "lift", "incremental_revenue", "payout", "iroas")
-    keys += ("iroas_ci_low", "iroas_ci_high", "p_value")
+    rows = {int(row["influencer_id"]): row.to_dict() for _, row in by_influencer.iterrows()}
+    return cli_summary(report.overall, report.contaminated_users, report.srm_p_value, rows)
+
+
+CLI_INFLUENCER_KEYS = (
+    "exposed_users",
+    "control_users",
+    "lift",
+    "incremental_revenue",
+    "payout",
+    "iroas",
+    "iroas_ci_low",
+    "iroas_ci_high",
+    "p_value",
+)
+
+
+def cli_summary(
+    overall: GroupComparison, contaminated_users: int, srm_p: float, by_influencer: dict[int, dict[str, Any]]
+) -> dict[str, Any]:
+    """The `incrementality` command's JSON, whichever path computed it; `by_influencer` maps an influencer id
+    to its breakdown values (CLI_INFLUENCER_KEYS)."""
     return {
-        "exposed_users": o.exposed_users,
-        "control_users": o.control_users,
-        "contaminated_users": report.contaminated_users,
-        "lift": o.lift,
-        "incremental_revenue": o.incremental_revenue,
-        "payout": o.payout,
-        "iroas": o.iroas,
-        "iroas_ci": [o.iroas_ci_low, o.iroas_ci_high],
-        "p_value": o.p_value,
-        "srm_p_value": report.srm_p_value,
-        "verdict": verdict(o),
+        "exposed_users": overall.exposed_users,
+        "control_users": overall.control_users,
+        "contaminated_users": contaminated_users,
+        "lift": overall.lift,
+        "incremental_revenue": overall.incremental_revenue,
+        "payout": overall.payout,
+        "iroas": overall.iroas,
+        "iroas_ci": [overall.iroas_ci_low, overall.iroas_ci_high],
+        "p_value": overall.p_value,
+        "srm_p_value": srm_p,
+        "verdict": verdict(overall),
         "by_influencer": [
-            {"influencer_id": int(row["influencer_id"]), **{key: row[key] for key in keys}}
-            for _, row in by_influencer.iterrows()
+            {"influencer_id": influencer, **{key: values[key] for key in CLI_INFLUENCER_KEYS}}
+            for influencer, values in by_influencer.items()
         ],
     }

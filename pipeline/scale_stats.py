@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -237,24 +238,10 @@ def command_incrementality(args: argparse.Namespace) -> dict[str, Any]:
     if overall.problem:
         raise CliError(overall.problem)
     by_influencer = compare_slices(slice_sums.sums, "influencer_id", payouts, method)
-    keys = ("exposed_users", "control_users", "lift", "incremental_revenue", "payout", "iroas")
-    keys += ("iroas_ci_low", "iroas_ci_high", "p_value")
+    rows = {int(value): asdict(comparison) for value, comparison in by_influencer.items()}
+    srm_p = inc.srm_p_value(overall.exposed_users, overall.control_users, share)
     return {
-        "exposed_users": overall.exposed_users,
-        "control_users": overall.control_users,
-        "contaminated_users": overall_sums.contaminated_users,
-        "lift": overall.lift,
-        "incremental_revenue": overall.incremental_revenue,
-        "payout": overall.payout,
-        "iroas": overall.iroas,
-        "iroas_ci": [overall.iroas_ci_low, overall.iroas_ci_high],
-        "p_value": overall.p_value,
-        "srm_p_value": inc.srm_p_value(overall.exposed_users, overall.control_users, share),
-        "verdict": inc.verdict(overall),
-        "by_influencer": [
-            {"influencer_id": int(value), **{key: getattr(comparison, key) for key in keys}}
-            for value, comparison in by_influencer.items()
-        ],
+        **inc.cli_summary(overall, overall_sums.contaminated_users, srm_p, rows),
         "backend": kind,
         "method": method,
     }
