@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from bench.server import CHROMIUM, CHROMIUM_ARGS, running_server
 
@@ -55,3 +56,10 @@ def app_page(chromium: object, app_url: str) -> Iterator[object]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def wait_until_idle(page: object, timeout_ms: int = 60_000) -> None:
+    """Wait for the script run to finish (Streamlit's running indicator disappears): until then the page may
+    still show the previous run's elements beside the new ones."""
+    page.wait_for_timeout(300)
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=timeout_ms)

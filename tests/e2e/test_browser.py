@@ -15,7 +15,7 @@ from bench.server import running_server
 from pipeline import datasets, ingestion, kpis
 from pipeline import influencer_metrics as im
 from pipeline.filters import CampaignFilter, apply_campaign_filter
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import ROOT, wait_until_idle
 from ui import format as fmt
 
 pytestmark = pytest.mark.e2e
@@ -42,12 +42,6 @@ def metric(page: object, label: str) -> object:
         has=page.locator('[data-testid="stMetricLabel"]', has_text=label)
     )
     return tile.first.locator(METRIC_VALUE)
-
-
-def wait_until_idle(page: object) -> None:
-    """Wait for the script run to finish (Streamlit's running indicator disappears)."""
-    page.wait_for_timeout(300)
-    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
 
 
 def open_page(page: object, url: str) -> None:
