@@ -3,7 +3,7 @@
 A page streams its elements while the script runs, so the KPI row (the top of the overview) is on screen
 before the charts and tables below it are done. For each filter (platform, device, content type) one
 session makes `runs` changes and records when every checked KPI tile has arrived and when the run finished.
-Each response's tiles are checked against pipeline.engine's totals for the same filter.
+Each response's tiles are checked against pipeline.scale.engine's totals for the same filter.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 from bench.load import CHECKED_TILES, kpi_mismatches
 from bench.server import running_server
 from bench.ws_client import Session, latency_summary
-from pipeline import engine
 from pipeline.filters import CAMPAIGN_FILTER_COLUMNS, CampaignFilter
+from pipeline.scale import engine
 
 FILTER_KEYS = {"cf_platform": "platforms", "cf_device": "devices", "cf_content_type": "content_types"}
 RERUN_TIMEOUT_S = 180.0

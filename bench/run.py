@@ -41,8 +41,10 @@ from bench import kpi_latency, scale  # noqa: E402
 from bench.load import run_load_async  # noqa: E402
 from bench.measure import repeat, same_frames, stats, timed  # noqa: E402
 from bench.server import CHROMIUM, CHROMIUM_ARGS, running_server  # noqa: E402
-from pipeline import config, datasets, engine  # noqa: E402
+from pipeline import config  # noqa: E402
 from pipeline.filters import CampaignFilter  # noqa: E402
+from pipeline.inputs import demo  # noqa: E402
+from pipeline.scale import engine  # noqa: E402
 
 BENCH_DATA = Path(os.environ.get("BENCH_DATA_DIR", "/tmp/bench-data"))
 RESULTS_JSON = ROOT / "bench" / "results.json"
@@ -104,7 +106,7 @@ def ensure_data(name: str, rows: int) -> Path:
 
 def demo_data() -> Path:
     """The app's demo data (data/ as `make data` writes it), else a generated copy under BENCH_DATA."""
-    if datasets.demo_data_present(config.data_dir()):
+    if demo.demo_data_present(config.data_dir()):
         return config.data_dir()
     return ensure_data("demo", DEMO_ROWS)
 
@@ -184,7 +186,7 @@ def apptest_page(page: Path, data_dir: Path, runs: int) -> dict[str, Any]:
 
 
 def _overview_spend_correct(at: Any, data_dir: Path, platforms: list[str]) -> bool:
-    """The overview's Spend tile after the last change equals pipeline.engine's total for that filter."""
+    """The overview's Spend tile after the last change equals pipeline.scale.engine's total for that filter."""
     from bench.ws_client import shown_value
 
     tile = next((m for m in at.metric if m.label == "Spend"), None)
@@ -291,7 +293,7 @@ def bench_load(
     data_dir: Path, levels: tuple[int, ...], changes: int, label: str, extra_env: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """A fresh server per level; N concurrent sessions x `changes` filter changes; RSS, latency, correctness."""
-    frame = datasets.read_campaigns(data_dir)
+    frame = demo.read_campaigns(data_dir)
     out: dict[str, Any] = {"changes_per_session": changes, "levels": {}, "server_env": extra_env or {}}
     for sessions in levels:
         with (
@@ -320,7 +322,7 @@ def _rss_mb(pid: int) -> float:
 
 
 def bench_ingestion(runs: int, data_dir: Path) -> dict[str, Any]:
-    from pipeline import ingestion
+    from pipeline.inputs import ingestion
 
     path = data_dir / config.CAMPAIGNS_FILE
     samples, rows = [], 0
@@ -340,7 +342,7 @@ def bench_ingestion(runs: int, data_dir: Path) -> dict[str, Any]:
 
 
 def bench_incrementality(runs: int, coverage_seeds: int) -> dict[str, Any]:
-    from pipeline import incrementality
+    from pipeline.influencers import incrementality
 
     data = data_generation.influencer_tables(1, n_influencers=200, users_per_influencer=5000)
     tracking, payouts = data["tracking_data"], data["payouts"]
@@ -364,7 +366,7 @@ def bench_incrementality(runs: int, coverage_seeds: int) -> dict[str, Any]:
 def bench_models(runs: int, data_dir: Path) -> dict[str, Any]:
     """Training, forecast and optimizer latency, through whatever public APIs exist at run time."""
     out: dict[str, Any] = {}
-    frame = datasets.read_campaigns(data_dir)
+    frame = demo.read_campaigns(data_dir)
     out["training"] = guarded("training", lambda: _training(data_dir, runs))
     out["forecast"] = guarded("forecast", lambda: _forecast(frame, runs))
     out["planner"] = guarded("planner", lambda: _planner(frame, data_dir, runs))
@@ -372,7 +374,7 @@ def bench_models(runs: int, data_dir: Path) -> dict[str, Any]:
 
 
 def _training(data_dir: Path, runs: int) -> dict[str, Any]:
-    training = importlib.import_module("pipeline.training")
+    training = importlib.import_module("pipeline.modeling.roi")
     with tempfile.TemporaryDirectory() as models_dir:
         seconds, done = timed(lambda: training.ensure_models(data_dir, Path(models_dir)))
         saved = sorted(p.name for p in Path(models_dir).iterdir() if not p.name.startswith("."))
@@ -387,7 +389,7 @@ def _training(data_dir: Path, runs: int) -> dict[str, Any]:
 
 
 def _forecast(frame: pd.DataFrame, runs: int) -> dict[str, Any]:
-    forecast = importlib.import_module("pipeline.forecast")
+    forecast = importlib.import_module("pipeline.modeling.forecast")
     train_s, (model, _meta) = timed(lambda: forecast.train_forecaster(frame))
     row = frame.iloc[[0]][[*model.categorical, model.numeric]]
     batch = frame.iloc[:1000][[*model.categorical, model.numeric]]
@@ -398,9 +400,9 @@ def _forecast(frame: pd.DataFrame, runs: int) -> dict[str, Any]:
 
 
 def _planner(frame: pd.DataFrame, data_dir: Path, runs: int) -> dict[str, Any]:
-    """pipeline.planner.optimize_budget latency for 3 and 12 plan lines (bounds ±50% of current spend)."""
-    forecast = importlib.import_module("pipeline.forecast")
-    planner = importlib.import_module("pipeline.planner")
+    """pipeline.modeling.planner.optimize_budget latency for 3 and 12 plan lines (bounds ±50% of current spend)."""
+    forecast = importlib.import_module("pipeline.modeling.forecast")
+    planner = importlib.import_module("pipeline.modeling.planner")
     model, _meta = forecast.train_forecaster(frame)
     three = planner.default_lines(model, 3_000.0).head(3)
     twelve = pd.concat([planner.default_lines(model, 100.0)] * 2, ignore_index=True).iloc[:12]
@@ -431,7 +433,7 @@ def bench_engine(runs: int, sizes: dict[str, Path]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     specs = [ENGINE_SPECS[i % len(ENGINE_SPECS)] for i in range(runs)]
     for label, data_dir in sizes.items():
-        load_s, frame = timed(lambda d=data_dir: datasets.read_campaigns(d))
+        load_s, frame = timed(lambda d=data_dir: demo.read_campaigns(d))
         parquet = data_dir / engine.PARQUET_FILE
         result: dict[str, Any] = {
             "rows": len(frame),
@@ -640,7 +642,7 @@ def _md_kpis(kpis_result: dict[str, Any]) -> list[str]:
         " time (each change a selection not seen before). *KPI tiles updated*: from sending the change until the"
         " last checked KPI tile (Spend, Revenue, Clicks, ROAS, CTR) has arrived; the page streams its elements, so"
         " this is when a user sees new KPIs. *Whole page*: until the script finished (charts, tables, anomalies)."
-        " Every response's tiles are checked against pipeline.engine's totals for the same filter.",
+        " Every response's tiles are checked against pipeline.scale.engine's totals for the same filter.",
         "",
     ]
     status = _status_cell(kpis_result)
@@ -699,7 +701,7 @@ def _md_pipeline(results: dict[str, Any]) -> list[str]:
         lines.append(f"| Ingestion of a 1M-row CSV | {_status_cell(ing)} |")
     elif ing:
         lines.append(
-            f"| Ingestion of a 1M-row CSV ({ing['file_mb']} MB, pipeline.ingestion.ingest) | "
+            f"| Ingestion of a 1M-row CSV ({ing['file_mb']} MB, pipeline.inputs.ingestion.ingest) | "
             f"{ing['rows_per_s_median']:,.0f} rows/s ({ing['rows_per_s_min']:,.0f}–{ing['rows_per_s_max']:,.0f}); "
             f"{_stat_cell(ing['time'])} |"
         )
@@ -761,15 +763,15 @@ def main(argv: list[str] | None = None) -> int:
     wanted = set(args.only or SECTIONS)
     started = time.perf_counter()
 
-    demo = demo_data()
+    demo_dir = demo_data()
     big = {name: ensure_data(name, rows) for name, rows in SIZES.items() if not (args.quick and name == "10m")}
     results: dict[str, Any] = {
         "machine": machine(),
         "runs": runs,
-        "data": {"demo": str(demo), **{k: str(v) for k, v in big.items()}},
+        "data": {"demo": str(demo_dir), **{k: str(v) for k, v in big.items()}},
     }
     if "engine" in wanted:
-        results["engine"] = guarded("engine", lambda: bench_engine(runs, {"demo": demo, **big}))
+        results["engine"] = guarded("engine", lambda: bench_engine(runs, {"demo": demo_dir, **big}))
     if "ingestion" in wanted:
         results["ingestion"] = guarded("ingestion", lambda: bench_ingestion(runs, big["1m"]))
     if "incrementality" in wanted:
@@ -777,17 +779,17 @@ def main(argv: list[str] | None = None) -> int:
             "incrementality", lambda: bench_incrementality(runs, 20 if args.quick else 200)
         )
     if "models" in wanted:
-        results["models"] = guarded("models", lambda: bench_models(runs, demo))
+        results["models"] = guarded("models", lambda: bench_models(runs, demo_dir))
     if "apptest" in wanted:
-        results["apptest"] = guarded("apptest", lambda: bench_apptest(runs, {"demo": demo, **big}))
+        results["apptest"] = guarded("apptest", lambda: bench_apptest(runs, {"demo": demo_dir, **big}))
     if "kpis" in wanted:
         kpi_data = big.get("10m", big["1m"])
         results["kpis"] = guarded("kpis", lambda: {"data": kpi_data.name, **kpi_latency.measure(kpi_data, runs)})
     if "browser" in wanted:
-        results["browser"] = guarded("browser", lambda: bench_browser(runs, demo))
+        results["browser"] = guarded("browser", lambda: bench_browser(runs, demo_dir))
     if "load" in wanted:
         changes = 2 if args.quick else LOAD_CHANGES
-        results["load"] = {"demo": guarded("load demo", lambda: bench_load(demo, LOAD_LEVELS, changes, "demo"))}
+        results["load"] = {"demo": guarded("load demo", lambda: bench_load(demo_dir, LOAD_LEVELS, changes, "demo"))}
         if not args.quick:
             results["load"]["1m"] = guarded(
                 "load 1m", lambda: bench_load(big["1m"], LOAD_LEVELS_1M, LOAD_CHANGES_1M, "1m")

@@ -1,11 +1,11 @@
-"""The embedded engine (DuckDB) against local Spark, both through the same Ibis expressions (pipeline.backends).
+"""The embedded engine (DuckDB) against local Spark, both through the same Ibis expressions (pipeline.scale.backends).
 
     python -m bench.scale [DATA_DIR] [--runs 5]      # default /tmp/bench-data/10m; prints JSON
 
 Times, on DATA_DIR's campaigns.parquet: the overview's KPI sums (platform × device) and the day-level cube
 (platform × campaign × device × date) under rotating filters, and tracking_sums on its tracking data. Spark's
 session start and first job are reported apart from its warm runs (median, min–max). `identical`: both
-engines returned the same frames (floats to 1e-9). Also compares the interval methods of pipeline.scale_stats
+engines returned the same frames (floats to 1e-9). Also compares the interval methods of pipeline.scale.sums_stats
 with the exact bootstrap on the same tracking data. bench/run.py runs this as its "scale" section.
 """
 
@@ -24,9 +24,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.measure import same_frames, stats, timed  # noqa: E402
-from pipeline import backends, config, engine, scale_stats  # noqa: E402
-from pipeline import incrementality as inc  # noqa: E402
+from pipeline import config  # noqa: E402
 from pipeline.filters import CampaignFilter  # noqa: E402
+from pipeline.influencers import incrementality as inc  # noqa: E402
+from pipeline.scale import (  # noqa: E402
+    backends,
+    engine,
+    sums_stats,
+)
 
 RUNS = 5
 DEFAULT_DATA = Path("/tmp/bench-data/10m")
@@ -84,8 +89,8 @@ def interval_agreement(tracking_csv: Path, payouts_csv: Path) -> dict[str, Any]:
         "exact_analyse_s": exact_s,
         "exact": {"iroas": exact.iroas, "iroas_ci": [exact.iroas_ci_low, exact.iroas_ci_high]},
     }
-    for method in scale_stats.METHODS:
-        seconds, got = timed(lambda m=method: scale_stats.compare_from_sums(sums.sums, exact.payout, m))
+    for method in sums_stats.METHODS:
+        seconds, got = timed(lambda m=method: sums_stats.compare_from_sums(sums.sums, exact.payout, m))
         iroas_width = exact.iroas_ci_high - exact.iroas_ci_low
         lift_width = exact.lift_ci_high - exact.lift_ci_low
         out[method] = {
@@ -182,7 +187,7 @@ def markdown_lines(result: dict[str, Any]) -> list[str]:
         ]
         low, high = intervals["exact"]["iroas_ci"]
         lines.append(f"| exact bootstrap | {low:.3f}–{high:.3f} | — | — | — |")
-        for method in scale_stats.METHODS:
+        for method in sums_stats.METHODS:
             m = intervals[method]
             lines.append(
                 f"| {method} | {m['iroas_ci'][0]:.3f}–{m['iroas_ci'][1]:.3f} "

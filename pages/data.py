@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pipeline.ingestion import KINDS
+from pipeline.inputs.ingestion import KINDS
 from ui import filters, layout, loaders, upload
 from ui import format as fmt
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pipeline import incrementality as inc
+from pipeline.influencers import incrementality as inc
 from ui import charts_incrementality as charts
 from ui import filters, layout, loaders
 from ui import format as fmt

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from pipeline import influencer_metrics as im
 from pipeline.filters import apply_influencer_filter
+from pipeline.influencers import attribution as im
 from ui import charts, filters, layout, loaders
 from ui import format as fmt
 from ui.download import csv_download

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pipeline import report, training
+from pipeline.modeling import report, roi
 from ui import charts_models, layout, loaders
 
 METRIC_LABELS = {"accuracy": "Accuracy", "f1": "F1", "roc_auc": "ROC AUC", "mae": "MAE", "rmse": "RMSE", "r2": "R²"}
@@ -15,7 +15,7 @@ except ValueError as problem:
     st.error(f"The models can't be trained on this data: {problem}")
     st.stop()
 meta = bundle.metadata
-info = training.training_info(meta)
+info = roi.training_info(meta)
 st.caption(
     f"Trained at {info['created_at']} (UTC) on {info['rows']:,} daily rows of the demo data in {info['source']} "
     f"({info['start']} – {info['end']}), never on an upload. ROI models: {info['roi_rows']:,} weekly campaign x "
@@ -24,22 +24,22 @@ st.caption(
 )
 
 st.subheader("ROI models: comparison")
-comparison = training.comparison_table(meta)
+comparison = roi.comparison_table(meta)
 for column, task in zip(st.columns(2), ("classification", "regression"), strict=True):
     with column:
-        layout.table(training.comparison_wide(comparison, task).drop(columns="task"), labels=METRIC_LABELS)
+        layout.table(roi.comparison_wide(comparison, task).drop(columns="task"), labels=METRIC_LABELS)
         layout.chart(charts_models.metric_bars, comparison, task)
 
 st.subheader(f"Classifying ROI > {info['threshold']:g}")
-classifiers = [n for n in training.CLASSIFIERS if n in meta]
+classifiers = [n for n in roi.CLASSIFIERS if n in meta]
 left, right = st.columns(2)
 layout.chart(
-    lambda: charts_models.roc_curves({training.model_label(n): meta[n].get("roc") for n in classifiers}), where=left
+    lambda: charts_models.roc_curves({roi.model_label(n): meta[n].get("roc") for n in classifiers}), where=left
 )
-chosen = right.selectbox("Classifier", classifiers, format_func=training.model_label, key="md_classifier")
+chosen = right.selectbox("Classifier", classifiers, format_func=roi.model_label, key="md_classifier")
 layout.chart(
     lambda: charts_models.confusion_heatmap(
-        meta[chosen]["confusion_matrix"], meta[chosen]["threshold"], training.model_label(chosen)
+        meta[chosen]["confusion_matrix"], meta[chosen]["threshold"], roi.model_label(chosen)
     ),
     where=right,
 )
@@ -49,34 +49,32 @@ st.caption(
 )
 
 st.subheader("Predicting ROI")
-regressors = [n for n in training.REGRESSORS if n in meta]
-chosen_regressor = st.selectbox("Regressor", regressors, format_func=training.model_label, key="md_regressor")
+regressors = [n for n in roi.REGRESSORS if n in meta]
+chosen_regressor = st.selectbox("Regressor", regressors, format_func=roi.model_label, key="md_regressor")
 layout.chart(
     lambda: charts_models.predicted_vs_actual(
-        meta[chosen_regressor]["pred_vs_actual"], training.model_label(chosen_regressor)
+        meta[chosen_regressor]["pred_vs_actual"], roi.model_label(chosen_regressor)
     )
 )
 
 st.subheader("Permutation importance")
-roi_models = [n for n in training.ROI_MODELS if n in meta and meta[n].get("permutation_importance")]
+roi_models = [n for n in roi.ROI_MODELS if n in meta and meta[n].get("permutation_importance")]
 explained = st.selectbox(
     "Model",
     roi_models,
-    format_func=lambda n: f"{training.model_label(n)} ({meta[n]['task']})",
+    format_func=lambda n: f"{roi.model_label(n)} ({meta[n]['task']})",
     key="md_importance",
 )
 if explained is None:
     st.info("No saved model has a permutation importance (its first fold had a single class).")
 else:
     layout.chart(
-        lambda: charts_models.importance_bars(
-            meta[explained]["permutation_importance"], training.model_label(explained)
-        )
+        lambda: charts_models.importance_bars(meta[explained]["permutation_importance"], roi.model_label(explained))
     )
     st.caption("Measured on the first fold's held-out campaigns: how much the score drops when one input is shuffled.")
 
 st.subheader("Forecaster")
-coverage = training.coverage_table(meta)
+coverage = roi.coverage_table(meta)
 left, right = st.columns(2)
 with left:
     layout.table(
@@ -84,7 +82,7 @@ with left:
         formats={"r2": "%.3f", "mape": "percent", "coverage_90": "percent", "mean_width": "%.1f", "rows": "%d"},
         labels={"r2": "R²", "mape": "MAPE", "coverage_90": "Coverage", "mean_width": "Mean width"},
     )
-    benchmark = meta[training.FORECASTER].get("benchmark_social_pred")
+    benchmark = meta[roi.FORECASTER].get("benchmark_social_pred")
     if benchmark:
         st.caption(
             f"On the social-prediction seed's data and split, this method scores an average test R² of "

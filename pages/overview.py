@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pipeline import kpis, reporting
+from pipeline import kpis
+from pipeline.campaigns import cube
 from pipeline.filters import apply_campaign_filter
 from ui import charts, filters, layout, loaders
 from ui import format as fmt
@@ -22,63 +23,57 @@ period = kpis.Period(spec.start or platform_days["date"].min(), spec.end or plat
 layout.stop_if_empty(kpis.in_period(platform_days, period))
 
 have = platform_days.columns
-daily = reporting.rollup(platform_days, ["date"])
+daily = cube.rollup(platform_days, ["date"])
 layout.period_caption(loaders.campaign_source(), period, not kpis.in_period(daily, period.previous()).empty)
-layout.kpi_row(kpis.compare_periods(daily, period), KPI_METRICS, reporting.computable(KPI_METRICS, have))
+layout.kpi_row(kpis.compare_periods(daily, period), KPI_METRICS, cube.computable(KPI_METRICS, have))
 
 st.subheader("Trend")
 left, middle, right = st.columns([2, 2, 1])
 freq = left.segmented_control("Granularity", ["day", "week", "month"], default="week", key="ov_freq") or "week"
-metric = middle.selectbox(
-    "Metric", reporting.computable(TREND_METRICS, have), format_func=fmt.axis_title, key="ov_metric"
-)
+metric = middle.selectbox("Metric", cube.computable(TREND_METRICS, have), format_func=fmt.axis_title, key="ov_metric")
 split = right.toggle("Split by platform", key="ov_split")
 by = ["platform"] if split else []
 by_day = kpis.in_period(platform_days if split else daily, period)
 trend = kpis.trend(by_day, freq, by=by)
-partial = reporting.partial_periods(trend["period"], freq, period.start, period.end)
+partial = cube.partial_periods(trend["period"], freq, period.start, period.end)
 layout.chart(charts.trend_line, trend, metric, freq, "platform" if split else None, partial)
 
-cube = loaders.campaign_cube(frame, spec)
-current = kpis.in_period(cube, period)
+day_cube = loaders.campaign_cube(frame, spec)
+current = kpis.in_period(day_cube, period)
 # Period totals without the day: every view below rolls up this small frame, not the daily rows.
-totals = reporting.rollup(current, ["platform", "campaign", "device"])
+totals = cube.rollup(current, ["platform", "campaign", "device"])
 
 st.subheader("Breakdowns")
 left, right = st.columns(2)
 dim = left.segmented_control("Break down by", ["platform", "device", "campaign"], default="platform", key="ov_dim")
 dim = dim or "platform"
-columns = reporting.computable(TABLE_COLUMNS, have)
+columns = cube.computable(TABLE_COLUMNS, have)
 shown = right.selectbox("Chart metric", columns, index=len(columns) - 1, format_func=fmt.axis_title, key="ov_shown")
 keys = ["platform", "campaign"] if dim == "campaign" else [dim]
-ranked = reporting.kpi_table(totals, keys).sort_values(columns[0], ascending=False)
+ranked = cube.kpi_table(totals, keys).sort_values(columns[0], ascending=False)
 title = f"{fmt.label(shown)} by {dim}" + (f" (the 15 biggest by {columns[0]})" if len(ranked) > 15 else "")
 layout.chart(charts.bar_by, ranked.head(15), dim, shown, title, horizontal=dim == "campaign")
 layout.data_table(ranked, f"breakdown by {dim}", [*keys, *columns])
 
 st.subheader("Top campaigns by conversion rate")
 min_clicks = st.number_input(
-    "Minimum clicks to rank a campaign", min_value=0, value=reporting.MIN_CLICKS_FOR_CVR, step=50, key="ov_min_clicks"
+    "Minimum clicks to rank a campaign", min_value=0, value=cube.MIN_CLICKS_FOR_CVR, step=50, key="ov_min_clicks"
 )
-top = (
-    reporting.top_campaigns_by_cvr(totals, min_clicks=min_clicks)
-    if "cvr" in reporting.computable(["cvr"], have)
-    else None
-)
+top = cube.top_campaigns_by_cvr(totals, min_clicks=min_clicks) if "cvr" in cube.computable(["cvr"], have) else None
 if top is None:
     st.info("This data has no clicks or conversions column, so there is no conversion rate to rank.")
 elif top.empty:
     st.info(f"No campaign has {min_clicks:,} clicks or more in this selection.")
 else:
-    ranking = ["campaign", *reporting.computable(["cvr", "conversions", "clicks", "spend", "cpa", "roas"], have)]
+    ranking = ["campaign", *cube.computable(["cvr", "conversions", "clicks", "spend", "cpa", "roas"], have)]
     layout.data_table(top, "top campaigns by cvr", ranking)
 
 left, right = st.columns(2)
 with left:
     st.subheader("Cost efficiency")
-    costs = reporting.computable(["cpa", "cpc", "cpm"], have)
+    costs = cube.computable(["cpa", "cpc", "cpm"], have)
     cost = st.radio("Cost metric", costs, format_func=fmt.axis_title, horizontal=True, key="ov_cost")
-    matrix = reporting.cost_matrix(totals, cost) if cost and "device" in cube.columns else None
+    matrix = cube.cost_matrix(totals, cost) if cost and "device" in day_cube.columns else None
     if matrix is None:
         st.info("This data has no device column or no cost inputs for a platform x device view.")
     else:
@@ -88,22 +83,22 @@ with right:
     level = st.radio(
         "Points", ["campaign", "campaign_day"], format_func=lambda v: v.replace("_", "-"), horizontal=True, key="ov_lvl"
     )
-    if reporting.computable(["cpa"], have):
-        points = reporting.spend_conversion_points(current if level == "campaign_day" else totals, level)
-        r = reporting.correlation(points["spend"], points["conversions"])
+    if cube.computable(["cpa"], have):
+        points = cube.spend_conversion_points(current if level == "campaign_day" else totals, level)
+        r = cube.correlation(points["spend"], points["conversions"])
         layout.chart(charts.spend_scatter, points, r, level.replace("_", "-"))
     else:
         st.info("This data has no spend or no conversions column.")
 
 st.subheader("Meta vs TikTok")
-layout.metrics_by_column(reporting.compare_platforms(totals), "meta vs tiktok")
+layout.metrics_by_column(cube.compare_platforms(totals), "meta vs tiktok")
 
 st.subheader("Anomalies")
-has_cpa = bool(reporting.computable(["cpa"], have))
+has_cpa = bool(cube.computable(["cpa"], have))
 flags = loaders.anomaly_flags(frame, spec) if has_cpa else None
 st.caption(
-    f"Campaign-days whose spend or CPA is |z| ≥ {reporting.ANOMALY_Z} away from the campaign's own "
-    f"{reporting.ANOMALY_WINDOW_DAYS}-day baseline (the day itself excluded), and days with spend but no conversions."
+    f"Campaign-days whose spend or CPA is |z| ≥ {cube.ANOMALY_Z} away from the campaign's own "
+    f"{cube.ANOMALY_WINDOW_DAYS}-day baseline (the day itself excluded), and days with spend but no conversions."
 )
 if flags is None:
     st.info("This data has no spend or no conversions column to judge.")

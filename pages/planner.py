@@ -1,7 +1,8 @@
 import pandas as pd
 import streamlit as st
 
-from pipeline import export, planner
+from pipeline import export
+from pipeline.modeling import planner
 from ui import charts_planner, layout, loaders
 from ui.format import money, multiple
 

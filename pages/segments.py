@@ -1,4 +1,4 @@
-"""Campaign segments: KMeans on CTR, CPC, CPA and ROI of each campaign x ad set (pipeline.segments)."""
+"""Campaign segments: KMeans on CTR, CPC, CPA and ROI of each campaign x ad set (pipeline.modeling.segments)."""
 
 import streamlit as st
 

@@ -18,7 +18,7 @@ def models_dir() -> Path:
     return Path(os.environ.get("APP_MODELS_DIR", ROOT / "models"))
 
 
-# Engines that can compute the grouped sums (pipeline.backends); here so the CLI parser need not import them.
+# Engines that can compute the grouped sums (pipeline.scale.backends); here so the CLI parser need not import them.
 BACKEND_KINDS = ("duckdb", "spark", "postgres")
 
 DEFAULT_SEED = 42

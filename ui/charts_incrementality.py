@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from pipeline.incrementality import display_decimals
+from pipeline.influencers.incrementality import display_decimals
 from ui import format as fmt
 
 GROUP_COLORS = {"Exposed": "#1f77b4", "Control": "#9e9e9e"}

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from pipeline.segments import FEATURE_NAMES, FEATURES
+from pipeline.modeling.segments import FEATURE_NAMES, FEATURES
 from ui.charts import titled_figure
 
 SEGMENT_COLORS = ("#1A9850", "#4C78A8", "#F58518", "#B279A2", "#E45756", "#72B7B2", "#9D755D", "#BAB0AC")

@@ -12,11 +12,15 @@ from typing import TYPE_CHECKING, TypeVar
 import pandas as pd
 import streamlit as st
 
-from pipeline import backends, config, datasets, engine, incrementality, ingestion, reporting, scale_stats
+from pipeline import config
+from pipeline.campaigns import cube
 from pipeline.filters import CampaignFilter, InfluencerFilter, apply_campaign_filter, apply_influencer_filter
+from pipeline.influencers import incrementality
+from pipeline.inputs import demo, ingestion
+from pipeline.scale import backends, engine, sums_stats
 
 if TYPE_CHECKING:  # scikit-learn loads only when a page needs segments or models
-    from pipeline import forecast, segments, training
+    from pipeline.modeling import forecast, roi, segments
 
 UPLOADED_CAMPAIGNS_KEY = "uploaded_campaigns"
 UPLOADED_INFLUENCERS_KEY = "uploaded_influencer_tables"
@@ -30,7 +34,7 @@ DemoTable = TypeVar("DemoTable")
 
 @st.cache_resource(max_entries=4, show_spinner="Loading campaign data…")
 def _demo_campaigns(directory: str) -> pd.DataFrame:
-    return _with_cache_token(datasets.read_campaigns(Path(directory)), "demo")
+    return _with_cache_token(demo.read_campaigns(Path(directory)), "demo")
 
 
 def _with_cache_token(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -42,13 +46,13 @@ def _with_cache_token(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 @st.cache_resource(max_entries=4, show_spinner="Loading influencer data…")
 def _demo_influencer_tables(directory: str) -> dict[str, pd.DataFrame]:
-    return datasets.read_influencer_tables(Path(directory))
+    return demo.read_influencer_tables(Path(directory))
 
 
 def ensure_demo_data() -> None:
     """Generate the demo data when data/ is missing, and repair it when a file is visibly broken (the quick
     check reads only file headers and tails; the demo loaders catch what only a full read shows)."""
-    if datasets.quick_demo_data_problem(config.data_dir()) is not None:
+    if demo.quick_demo_data_problem(config.data_dir()) is not None:
         _repair_demo_data()
 
 
@@ -57,7 +61,7 @@ def _repair_demo_data() -> None:
     directory = config.data_dir()
     with st.status("Checking the demo data and regenerating it (a few seconds)…", expanded=False) as status:
         try:
-            repair = datasets.repair_demo_data(directory)
+            repair = demo.repair_demo_data(directory)
         except OSError as exc:
             status.update(label="The demo data could not be regenerated.", state="error")
             st.error(f"The demo data in {directory} is broken and could not be regenerated ({exc}).")
@@ -75,11 +79,11 @@ def _demo_table(load: Callable[[str], DemoTable]) -> DemoTable:
     directory = str(config.data_dir())
     try:
         return load(directory)
-    except datasets.DemoDataError:
+    except demo.DemoDataError:
         _repair_demo_data()
     try:
         return load(directory)
-    except datasets.DemoDataError as exc:  # e.g. someone broke the file again meanwhile
+    except demo.DemoDataError as exc:  # e.g. someone broke the file again meanwhile
         st.error(f"{exc} Reload the page to try again.")
         st.stop()
 
@@ -166,7 +170,7 @@ def influencer_source() -> str:
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
 def _campaign_cube(token: str, spec_key: str, _frame: pd.DataFrame, _spec: CampaignFilter) -> pd.DataFrame:
-    return reporting.cube(apply_campaign_filter(_frame, _spec))
+    return cube.cube(apply_campaign_filter(_frame, _spec))
 
 
 @st.cache_resource(max_entries=4, ttl=900, show_spinner="Reading the file…")
@@ -177,7 +181,7 @@ def _ingest(digest: str, name: str, overrides: tuple, assumptions: tuple, _raw: 
 def ingest_upload(
     raw: bytes, name: str, overrides: dict[str, str], assumptions: dict[str, float]
 ) -> ingestion.IngestResult:
-    """pipeline.ingestion.ingest of uploaded bytes, cached by content, so a rerun of the data page
+    """pipeline.inputs.ingestion.ingest of uploaded bytes, cached by content, so a rerun of the data page
     does not parse the file again. The result is shared read-only; raises IngestError."""
     digest = hashlib.sha256(raw).hexdigest()
     return _ingest(digest, name, tuple(sorted(overrides.items())), tuple(sorted(assumptions.items())), raw)
@@ -185,12 +189,12 @@ def ingest_upload(
 
 @st.cache_resource(max_entries=8, show_spinner="Summarising the campaign data…")
 def _full_cube(token: str, keys: tuple[str, ...], _frame: pd.DataFrame) -> pd.DataFrame:
-    return reporting.cube(_frame, keys)
+    return cube.cube(_frame, keys)
 
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
 def _cut_cube(token: str, spec_key: str, _full: pd.DataFrame, _spec: CampaignFilter) -> pd.DataFrame:
-    return reporting.filtered_cube(_full, _spec)
+    return cube.filtered_cube(_full, _spec)
 
 
 def campaign_cube(frame: pd.DataFrame, spec: CampaignFilter) -> pd.DataFrame:
@@ -200,18 +204,18 @@ def campaign_cube(frame: pd.DataFrame, spec: CampaignFilter) -> pd.DataFrame:
     keys (platform, device, campaign), it is cut from the data set's full cube, built once."""
     undated = replace(spec, start=None, end=None)
     token = _campaign_token(frame)
-    if reporting.cube_serves(undated, frame.columns):
-        return _cut_cube(token, repr(undated), _full_cube(token, reporting.CUBE_KEYS, frame), undated)
+    if cube.cube_serves(undated, frame.columns):
+        return _cut_cube(token, repr(undated), _full_cube(token, cube.CUBE_KEYS, frame), undated)
     return _campaign_cube(token, repr(undated), frame, undated)
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
 def _platform_days(token: str, spec_key: str, _frame: pd.DataFrame, _spec: CampaignFilter) -> pd.DataFrame:
-    if reporting.cube_serves(_spec, _frame.columns, reporting.SUMMARY_KEYS):
-        summary = reporting.filtered_cube(_full_cube(token, reporting.SUMMARY_KEYS, _frame), _spec)
+    if cube.cube_serves(_spec, _frame.columns, cube.SUMMARY_KEYS):
+        summary = cube.filtered_cube(_full_cube(token, cube.SUMMARY_KEYS, _frame), _spec)
     else:  # a campaign pick: the summary has no campaign column
         summary = campaign_cube(_frame, _spec)
-    return reporting.rollup(summary, [key for key in ("platform", "date") if key in summary.columns])
+    return cube.rollup(summary, [key for key in ("platform", "date") if key in summary.columns])
 
 
 def platform_day_sums(frame: pd.DataFrame, spec: CampaignFilter) -> pd.DataFrame:
@@ -236,13 +240,13 @@ def campaign_filter_choices(frame: pd.DataFrame) -> pd.DataFrame:
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
 def _basis_flags(token: str, basis_key: str, _frame: pd.DataFrame, _basis: CampaignFilter) -> pd.DataFrame:
-    return reporting.anomaly_flags(campaign_cube(_frame, _basis))
+    return cube.anomaly_flags(campaign_cube(_frame, _basis))
 
 
 def anomaly_flags(frame: pd.DataFrame, spec: CampaignFilter) -> pd.DataFrame:
-    """pipeline.reporting.anomaly_flags of the rows matching `spec`, reported for its dates. Computed once
-    per device and type selection (reporting.anomaly_basis) and cut per platform, campaign and date."""
-    basis = reporting.anomaly_basis(spec)
+    """pipeline.campaigns.cube.anomaly_flags of the rows matching `spec`, reported for its dates. Computed once
+    per device and type selection (cube.anomaly_basis) and cut per platform, campaign and date."""
+    basis = cube.anomaly_basis(spec)
     flags = _basis_flags(_campaign_token(frame), repr(basis), frame, basis)
     return apply_campaign_filter(flags, spec).reset_index(drop=True)
 
@@ -296,7 +300,7 @@ def _backend_incrementality_report(
 ) -> incrementality.IncrementalityReport:
     with backends.plain_errors(_settings):
         table = backends.tracking_table(backends.connect(_settings), _settings)
-        return scale_stats.report_from_sums(table, _tables["influencers"], _tables["payouts"], _spec)
+        return sums_stats.report_from_sums(table, _tables["influencers"], _tables["payouts"], _spec)
 
 
 def incrementality_report_and_source(
@@ -320,13 +324,13 @@ def incrementality_report_and_source(
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner="Finding segments…")
 def _segments(token: str, spec_key: str, _frame: pd.DataFrame, _spec: CampaignFilter) -> segments.SegmentResult:
-    from pipeline import segments
+    from pipeline.modeling import segments
 
     return segments.segment_campaigns(apply_campaign_filter(_frame, _spec))
 
 
 def campaign_segments(frame: pd.DataFrame, spec: CampaignFilter) -> segments.SegmentResult:
-    """pipeline.segments.segment_campaigns of the filtered rows, cached per data set and filter and
+    """pipeline.modeling.segments.segment_campaigns of the filtered rows, cached per data set and filter and
     shared read-only. Raises ValueError when too few units can be placed."""
     return _segments(_campaign_token(frame), repr(spec), frame, spec)
 
@@ -338,28 +342,28 @@ def _models_stamp(models_dir: Path) -> str:
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading models…")
-def _trained_models(models_dir: str, stamp: str) -> training.ModelBundle:
-    from pipeline import training
+def _trained_models(models_dir: str, stamp: str) -> roi.ModelBundle:
+    from pipeline.modeling import roi
 
-    return training.load_models(Path(models_dir))
+    return roi.load_models(Path(models_dir))
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the forecaster…")
 def _forecaster(models_dir: str, stamp: str) -> forecast.Forecaster:
-    from pipeline import artifacts, forecast
+    from pipeline.modeling import forecast, store
 
-    model, _ = artifacts.load(Path(models_dir), forecast.NAME)
+    model, _ = store.load(Path(models_dir), forecast.NAME)
     return model
 
 
 def _train_missing(names: tuple[str, ...]) -> None:
     """Train missing or invalid models from the demo data folder (never an upload), with progress."""
-    from pipeline import training
+    from pipeline.modeling import roi
 
     ensure_demo_data()
     with st.status("Training models (first run, well under a minute)…", expanded=True) as status:
         try:
-            done = training.ensure_models(
+            done = roi.ensure_models(
                 config.data_dir(), config.models_dir(), names, check_data=False, progress=status.write
             )
         except ValueError:
@@ -368,39 +372,39 @@ def _train_missing(names: tuple[str, ...]) -> None:
         status.update(label=f"Trained {len(done['trained'])} model(s) in {done['seconds']:.0f} s.", state="complete")
 
 
-def trained_models() -> training.ModelBundle:
+def trained_models() -> roi.ModelBundle:
     """Every saved model with its metadata, verified (sha256, versions) and shared read-only;
     trained first, with a progress box, when any is missing or invalid."""
-    from pipeline import artifacts, training
+    from pipeline.modeling import roi, store
 
     models_dir = config.models_dir()
     try:
         return _trained_models(str(models_dir), _models_stamp(models_dir))
-    except artifacts.ArtifactInvalid:
-        _train_missing(training.ALL_MODELS)
+    except store.ArtifactInvalid:
+        _train_missing(roi.ALL_MODELS)
     return _trained_models(str(models_dir), _models_stamp(models_dir))
 
 
 def forecaster() -> forecast.Forecaster:
     """The saved forecaster, verified and shared read-only; trained first (with progress) when needed."""
-    from pipeline import artifacts, forecast
+    from pipeline.modeling import forecast, store
 
     models_dir = config.models_dir()
     try:
         return _forecaster(str(models_dir), _models_stamp(models_dir))
-    except artifacts.ArtifactInvalid:
+    except store.ArtifactInvalid:
         _train_missing((forecast.NAME,))
     return _forecaster(str(models_dir), _models_stamp(models_dir))
 
 
 def retrain_models(threshold: float) -> dict:
     """Retrain every model on the demo data folder with a progress box; the caches then reload."""
-    from pipeline import training
+    from pipeline.modeling import roi
 
     ensure_demo_data()
     with st.status("Retraining every model…", expanded=True) as status:
         try:
-            done = training.train_models(config.data_dir(), config.models_dir(), threshold, progress=status.write)
+            done = roi.train_models(config.data_dir(), config.models_dir(), threshold, progress=status.write)
         except ValueError:
             status.update(label="Retraining stopped.", state="error")
             raise

@@ -8,7 +8,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from pipeline import ingestion
+from pipeline.inputs import ingestion
 from pipeline.schemas import CAMPAIGN_DIMENSIONS, CAMPAIGN_MEASURES, SCHEMAS
 from ui import format as fmt
 from ui import layout, loaders

@@ -12,9 +12,11 @@ import pytest
 from playwright.sync_api import expect
 
 from bench.server import running_server
-from pipeline import datasets, ingestion, kpis
-from pipeline import influencer_metrics as im
+from pipeline import kpis
 from pipeline.filters import CampaignFilter, apply_campaign_filter
+from pipeline.influencers import attribution as im
+from pipeline.inputs import ingestion
+from pipeline.inputs.demo import read_campaigns
 from tests.e2e.conftest import ROOT, wait_until_idle
 from ui import format as fmt
 
@@ -25,7 +27,7 @@ METRIC_VALUE = '[data-testid="stMetricValue"]'
 
 @pytest.fixture(scope="module")
 def demo(demo_dir: Path) -> pd.DataFrame:
-    return datasets.read_campaigns(demo_dir)
+    return read_campaigns(demo_dir)
 
 
 def expected_spend(frame: pd.DataFrame, spec: CampaignFilter) -> str:
@@ -99,7 +101,7 @@ def test_filter_state_survives_page_switches(
 
     go_to(app_page, "Influencers")
     expect(app_page.get_by_role("heading", name="Influencers", exact=True)).to_be_visible()
-    tables = datasets.read_influencer_tables(demo_dir)
+    tables = demo.read_influencer_tables(demo_dir)
     revenue = im.key_metrics(im.influencer_summary(tables))["revenue"]
     expect(metric(app_page, "Revenue").first).to_have_text(fmt.tile_value("revenue", revenue))
     app_page.wait_for_selector(".js-plotly-plot")

@@ -15,7 +15,7 @@ import pytest
 from bench.load import kpi_mismatches, platform_choice, run_load
 from bench.server import Server, running_server
 from bench.ws_client import RerunResult, Widget, parse_display_number, process_rss_bytes, rerun_message
-from pipeline.datasets import read_campaigns
+from pipeline.inputs.demo import read_campaigns
 
 pytestmark = pytest.mark.e2e
 

@@ -9,9 +9,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from pipeline import datasets
-from pipeline import incrementality as inc
 from pipeline.filters import CampaignFilter, InfluencerFilter, apply_influencer_filter
+from pipeline.influencers import incrementality as inc
+from pipeline.inputs import demo
 from tests.pages.conftest import page_path
 from tests.pages.test_overview_page import assert_kpis_match, expected_comparison
 from ui import charts_incrementality
@@ -31,12 +31,12 @@ def duckdb_backend(demo_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_overview_shows_the_backend_sums_with_the_same_kpis(duckdb_backend: Path) -> None:
     at = run("overview")
     assert not at.exception and not at.error
-    assert_kpis_match(at, expected_comparison(datasets.read_campaigns(duckdb_backend), CampaignFilter()))
+    assert_kpis_match(at, expected_comparison(demo.read_campaigns(duckdb_backend), CampaignFilter()))
     assert any("daily sums from duckdb" in caption.value for caption in at.caption)
     at.multiselect(key="cf_platform").set_value(["TikTok"]).run()
     assert not at.exception
     spec = CampaignFilter(platforms=("TikTok",))
-    assert_kpis_match(at, expected_comparison(datasets.read_campaigns(duckdb_backend), spec))
+    assert_kpis_match(at, expected_comparison(demo.read_campaigns(duckdb_backend), spec))
 
 
 def test_segments_page_runs_on_the_backend_sums(duckdb_backend: Path) -> None:
@@ -64,7 +64,7 @@ def test_an_unusable_backend_says_so_and_the_demo_data_stays(
     assert len(errors) == 1 and message in errors[0]
     assert "Traceback" not in errors[0]
     assert "Showing the demo data instead" in errors[0] or "Using the local data instead" in errors[0]
-    assert_kpis_match(at, expected_comparison(datasets.read_campaigns(demo_dir), CampaignFilter()))
+    assert_kpis_match(at, expected_comparison(demo.read_campaigns(demo_dir), CampaignFilter()))
     assert isinstance(at.get("plotly_chart")[0].proto.spec, str)
     assert pd.notna(at.metric[0].value)
 
@@ -95,7 +95,7 @@ def test_incrementality_page_computes_in_the_backend_with_the_local_iroas(
 
     at.multiselect(key="if_platform").set_value(["YouTube"]).run()
     assert not at.exception and not backend_failed(at)
-    tables = datasets.read_influencer_tables(demo_dir)
+    tables = demo.read_influencer_tables(demo_dir)
     scoped = apply_influencer_filter(tables, InfluencerFilter(platforms=("YouTube",)))
     expected = inc.analyse(scoped["tracking"], scoped["payouts"], reference=tables["tracking"], breakdowns=())
     assert metric_value(at, "iROAS") == charts_incrementality.multiple(expected.overall.iroas)
@@ -114,7 +114,7 @@ def test_an_unusable_tracking_table_says_so_and_the_local_report_stays(
     assert failures == [
         "There is no file at /nonexistent/tracking_data.parquet. Showing the local tracking data instead."
     ]
-    tables = datasets.read_influencer_tables(demo_dir)
+    tables = demo.read_influencer_tables(demo_dir)
     expected = inc.analyse(tables["tracking"], tables["payouts"], breakdowns=()).overall
     assert metric_value(at, "iROAS") == charts_incrementality.multiple(expected.iroas)
     assert not any("Computed in" in caption.value for caption in at.caption)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipeline import ingestion
+from pipeline.inputs import ingestion
 from tests.pages.conftest import ROOT, page_path
 
 EXPORTS = ROOT / "tests" / "fixtures" / "exports"

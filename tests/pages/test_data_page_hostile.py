@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipeline import ingestion
+from pipeline.inputs import ingestion
 from tests.hostile.corpus import SCRIPT_NAME, HostileFile, build_corpus
 from tests.pages.conftest import ROOT, page_path
 from ui.loaders import UPLOADED_CAMPAIGNS_KEY, UPLOADED_CAMPAIGNS_NAME_KEY, UPLOADED_INFLUENCERS_KEY

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipeline import config, datasets
+from pipeline import config
+from pipeline.inputs import demo
 from tests.pages.conftest import page_path
 
 KPI_TILES = 11  # spend, impressions, clicks, conversions, revenue, ctr, cvr, cpc, cpa, cpm, roas
@@ -35,8 +36,8 @@ def assert_repaired_and_rendered(at: AppTest, folder: Path, broken_file: str) ->
     assert "The demo data was regenerated" in warnings[0]
     assert len(at.metric) == KPI_TILES
     assert all(m.value not in ("", "—") for m in at.metric)
-    assert datasets.demo_data_problem(folder) is None
-    aside = list(folder.glob(f"{datasets.CORRUPT_PREFIX}*"))
+    assert demo.demo_data_problem(folder) is None
+    aside = list(folder.glob(f"{demo.CORRUPT_PREFIX}*"))
     assert len(aside) == 1 and (aside[0] / broken_file).is_file()
 
 
@@ -59,7 +60,7 @@ def test_a_bad_value_mid_file_is_caught_by_the_loader_and_regenerated(folder: Pa
     frame = pd.read_csv(campaigns, dtype=str)
     frame.loc[len(frame) // 2, "spend"] = "n/a (export error)"
     frame.to_csv(campaigns, index=False, lineterminator="\n")
-    assert datasets.quick_demo_data_problem(folder) is None
+    assert demo.quick_demo_data_problem(folder) is None
 
     at = run_overview()
 

@@ -12,8 +12,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from pipeline import datasets
-from pipeline import incrementality as inc
+from pipeline.influencers import incrementality as inc
+from pipeline.inputs import demo
 from tests.pages.conftest import page_path
 from ui import loaders
 
@@ -52,7 +52,7 @@ def test_runs_clean_on_demo_data_with_headline(demo_dir: Path) -> None:
     at = run_page()
     assert not at.exception
     truth = json.loads((demo_dir / "ground_truth.json").read_text())
-    tables = datasets.read_influencer_tables(demo_dir)
+    tables = demo.read_influencer_tables(demo_dir)
     expected = inc.analyse(tables["tracking"], tables["payouts"], breakdowns=()).overall
     assert metric(at, "iROAS") == f"{expected.iroas:.2f}x"
     assert metric(at, "Lift") == f"{100 * expected.lift:.1f}%"
@@ -123,7 +123,7 @@ def test_same_filters_reuse_the_cached_bootstrap(monkeypatch: pytest.MonkeyPatch
 
 
 def test_unusable_upload_shows_an_error_not_a_traceback(demo_dir: Path) -> None:
-    tables = datasets.read_influencer_tables(demo_dir)
+    tables = demo.read_influencer_tables(demo_dir)
     broken = {**tables, "tracking": tables["tracking"].drop(columns="revenue")}
     at = run_page(broken)
     assert not at.exception
@@ -131,7 +131,7 @@ def test_unusable_upload_shows_an_error_not_a_traceback(demo_dir: Path) -> None:
 
 
 def test_upload_without_control_users_explains_the_problem(demo_dir: Path) -> None:
-    tables = datasets.read_influencer_tables(demo_dir)
+    tables = demo.read_influencer_tables(demo_dir)
     exposed_only = {**tables, "tracking": tables["tracking"][tables["tracking"]["group"] == 1]}
     at = run_page(exposed_only)
     assert not at.exception

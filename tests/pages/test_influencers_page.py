@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipeline import datasets
-from pipeline import influencer_metrics as im
 from pipeline.filters import InfluencerFilter, apply_influencer_filter
+from pipeline.influencers import attribution as im
+from pipeline.inputs import demo
 from tests.pages.conftest import page_path
 from ui import format as fmt
 
@@ -21,7 +21,7 @@ KEY_METRICS = ("revenue", "payout", "roas", "orders", "aov")
 
 @pytest.fixture(scope="module")
 def tables(demo_dir: Path) -> dict[str, pd.DataFrame]:
-    return datasets.read_influencer_tables(demo_dir)
+    return demo.read_influencer_tables(demo_dir)
 
 
 def expected_metrics(tables: dict[str, pd.DataFrame], spec: InfluencerFilter) -> dict[str, str]:

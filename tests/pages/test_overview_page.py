@@ -12,8 +12,11 @@ import pytest
 from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
-from pipeline import datasets, ingestion, kpis, reporting
+from pipeline import kpis
+from pipeline.campaigns import cube
 from pipeline.filters import CampaignFilter, apply_campaign_filter
+from pipeline.inputs import ingestion
+from pipeline.inputs.demo import read_campaigns, tidy_campaigns
 from tests.pages.conftest import ROOT, page_path
 from ui import format as fmt
 
@@ -23,7 +26,7 @@ NO_DATA = "No data matches these filters."
 
 @pytest.fixture(scope="module")
 def demo(demo_dir: Path) -> pd.DataFrame:
-    return datasets.read_campaigns(demo_dir)
+    return read_campaigns(demo_dir)
 
 
 def expected_comparison(frame: pd.DataFrame, spec: CampaignFilter) -> pd.DataFrame:
@@ -179,7 +182,7 @@ def test_top_campaigns_threshold_and_anomaly_section(at: AppTest, demo: pd.DataF
     assert {"Trend", "Breakdowns", "Top campaigns by conversion rate", "Anomalies", "Meta vs TikTok"} <= set(headers)
     at.number_input(key="ov_min_clicks").set_value(10**9).run()
     assert "No campaign has 1,000,000,000 clicks or more in this selection." in [i.value for i in at.info]
-    counts = reporting.anomaly_flags(reporting.cube(demo))["flag"].value_counts()
+    counts = cube.anomaly_flags(cube.cube(demo))["flag"].value_counts()
     assert not counts.empty  # a year of noisy demo data always has some
     assert " · ".join(f"**{n:,}** {flag}" for flag, n in counts.items()) in [m.value for m in at.markdown]
 
@@ -209,7 +212,7 @@ def test_uploaded_campaigns_are_used_for_this_session() -> None:
 
 
 def test_data_without_clicks_shows_dashes_not_zeros() -> None:
-    frame = datasets.tidy_campaigns(
+    frame = tidy_campaigns(
         pd.DataFrame(
             {
                 "date": pd.to_datetime(["2025-01-01", "2025-01-02"]),

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipeline import planner
-from pipeline.forecast import Forecaster, load_forecaster
+from pipeline.modeling import planner
+from pipeline.modeling.forecast import Forecaster, load_forecaster
 from tests.pages.conftest import page_path
 from tests.pipeline.test_training import demo_models
 

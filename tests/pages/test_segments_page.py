@@ -1,4 +1,4 @@
-"""AppTest of the segments page: numbers equal pipeline.segments, charts, download, empty state."""
+"""AppTest of the segments page: numbers equal pipeline.modeling.segments, charts, download, empty state."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipeline import datasets, segments
+from pipeline.inputs import demo
+from pipeline.modeling import segments
 from tests.pages.conftest import page_path
 
 
@@ -26,7 +27,7 @@ def plain(value: object) -> object:
 
 @pytest.fixture(scope="module")
 def expected(demo_dir: Path) -> segments.SegmentResult:
-    return segments.segment_campaigns(datasets.read_campaigns(demo_dir))
+    return segments.segment_campaigns(demo.read_campaigns(demo_dir))
 
 
 def run_page() -> AppTest:

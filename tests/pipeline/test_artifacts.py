@@ -17,7 +17,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from pipeline import artifacts, forecast, training
+from pipeline.modeling import forecast, roi, store
 from tests.pipeline.test_training import demo_models
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,79 +67,79 @@ def test_the_planted_payload_is_live(tmp_path: Path) -> None:
 
 
 def test_round_trip(tmp_path: Path, small_model: object) -> None:
-    meta = artifacts.save(tmp_path, "demo", small_model, {"metrics": {"r2": 1.0, "undefined": float("nan")}})
-    model, loaded = artifacts.load(tmp_path, "demo")
+    meta = store.save(tmp_path, "demo", small_model, {"metrics": {"r2": 1.0, "undefined": float("nan")}})
+    model, loaded = store.load(tmp_path, "demo")
     x = np.array([[1.0, 2.0], [5.0, 6.0]])
     np.testing.assert_allclose(model.predict(x), small_model.predict(x))
     assert loaded == json.loads(json.dumps(meta, allow_nan=True).replace("NaN", "null"))
     assert loaded["metrics"]["undefined"] is None  # JSON has no NaN
-    assert loaded["versions"] == artifacts.library_versions()
-    assert loaded["sha256"] == artifacts.sha256_of((tmp_path / "demo.joblib").read_bytes())
+    assert loaded["versions"] == store.library_versions()
+    assert loaded["sha256"] == store.sha256_of((tmp_path / "demo.joblib").read_bytes())
     assert datetime.fromisoformat(loaded["created_at"]).tzinfo is not None
     assert sorted(p.name for p in tmp_path.iterdir()) == [".models.lock", "demo.joblib", "demo.json"]
 
 
 def test_missing_files_are_reported(tmp_path: Path, small_model: object) -> None:
-    assert artifacts.check(tmp_path, "nothing") == "nothing: no metadata file"
-    artifacts.save(tmp_path, "demo", small_model, {})
+    assert store.check(tmp_path, "nothing") == "nothing: no metadata file"
+    store.save(tmp_path, "demo", small_model, {})
     (tmp_path / "demo.joblib").unlink()
-    assert artifacts.check(tmp_path, "demo") == "demo: no model file"
+    assert store.check(tmp_path, "demo") == "demo: no model file"
 
 
 def test_corrupt_metadata_is_invalid(tmp_path: Path, small_model: object) -> None:
-    artifacts.save(tmp_path, "demo", small_model, {})
+    store.save(tmp_path, "demo", small_model, {})
     (tmp_path / "demo.json").write_text("{ not json")
-    assert "unreadable metadata" in artifacts.check(tmp_path, "demo")
+    assert "unreadable metadata" in store.check(tmp_path, "demo")
     (tmp_path / "demo.json").write_text("[]")
-    assert "without a sha256" in artifacts.check(tmp_path, "demo")
+    assert "without a sha256" in store.check(tmp_path, "demo")
 
 
 def test_truncated_model_is_invalid(tmp_path: Path, small_model: object) -> None:
-    artifacts.save(tmp_path, "demo", small_model, {})
+    store.save(tmp_path, "demo", small_model, {})
     path = tmp_path / "demo.joblib"
     path.write_bytes(path.read_bytes()[:-10])
-    assert "does not match its sha256" in artifacts.check(tmp_path, "demo")
-    with pytest.raises(artifacts.ArtifactInvalid):
-        artifacts.load(tmp_path, "demo")
+    assert "does not match its sha256" in store.check(tmp_path, "demo")
+    with pytest.raises(store.ArtifactInvalid):
+        store.load(tmp_path, "demo")
 
 
 def test_tampered_model_is_never_unpickled(tmp_path: Path, small_model: object) -> None:
-    artifacts.save(tmp_path, "demo", small_model, {})
+    store.save(tmp_path, "demo", small_model, {})
     sentinel = tmp_path / "sentinel"
     plant_payload(tmp_path / "demo.joblib", sentinel)
-    with pytest.raises(artifacts.ArtifactInvalid, match="sha256"):
-        artifacts.load(tmp_path, "demo")
+    with pytest.raises(store.ArtifactInvalid, match="sha256"):
+        store.load(tmp_path, "demo")
     assert not sentinel.exists()
 
 
 def test_version_mismatch_is_never_unpickled(tmp_path: Path, small_model: object) -> None:
     """Even with a matching sha256, other library versions stop the load before unpickling."""
-    artifacts.save(tmp_path, "demo", small_model, {})
+    store.save(tmp_path, "demo", small_model, {})
     sentinel = tmp_path / "sentinel"
     payload = plant_payload(tmp_path / "demo.joblib", sentinel)
     meta = json.loads((tmp_path / "demo.json").read_text())
-    meta["sha256"] = artifacts.sha256_of(payload)
+    meta["sha256"] = store.sha256_of(payload)
     meta["versions"]["sklearn"] = "0.24.2"
     (tmp_path / "demo.json").write_text(json.dumps(meta))
-    assert "other library versions" in artifacts.check(tmp_path, "demo")
-    with pytest.raises(artifacts.ArtifactInvalid):
-        artifacts.load(tmp_path, "demo")
+    assert "other library versions" in store.check(tmp_path, "demo")
+    with pytest.raises(store.ArtifactInvalid):
+        store.load(tmp_path, "demo")
     assert not sentinel.exists()
 
 
 def test_a_failed_write_leaves_the_old_model_intact(
     tmp_path: Path, small_model: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    artifacts.save(tmp_path, "demo", small_model, {"version": 1})
+    store.save(tmp_path, "demo", small_model, {"version": 1})
 
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
-        artifacts.save(tmp_path, "demo", small_model, {"version": 2})
+        store.save(tmp_path, "demo", small_model, {"version": 2})
     monkeypatch.undo()
-    _, meta = artifacts.load(tmp_path, "demo")
+    _, meta = store.load(tmp_path, "demo")
     assert meta["version"] == 1
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
@@ -154,14 +154,14 @@ def test_ensure_models_retrains_only_the_bad_files(models_copy: Path, demo_dir: 
     meta["versions"]["numpy"] = "1.0.0"  # trained elsewhere
     (models_copy / "roi_reg_linear.json").write_text(json.dumps(meta))
 
-    done = training.ensure_models(demo_dir, models_copy, check_data=False)
+    done = roi.ensure_models(demo_dir, models_copy, check_data=False)
 
     assert set(done["trained"]) == {"roi_reg_forest", "roi_clf_logistic", "segments", "roi_reg_linear"}
     assert "sha256" in done["reasons"]["roi_reg_forest"]
     assert "other library versions" in done["reasons"]["roi_reg_linear"]
     assert not sentinel.exists()
-    assert all(artifacts.check(models_copy, name) is None for name in training.ALL_MODELS)
-    training.load_models(models_copy)
+    assert all(store.check(models_copy, name) is None for name in roi.ALL_MODELS)
+    roi.load_models(models_copy)
 
 
 def test_load_forecaster_retrains_a_tampered_file(models_copy: Path, demo_dir: Path) -> None:
@@ -170,14 +170,14 @@ def test_load_forecaster_retrains_a_tampered_file(models_copy: Path, demo_dir: P
     model = forecast.load_forecaster(models_copy, data_dir=demo_dir)
     assert isinstance(model, forecast.Forecaster)
     assert not sentinel.exists()
-    assert artifacts.check(models_copy, "forecaster") is None
+    assert store.check(models_copy, "forecaster") is None
 
 
 def test_two_processes_training_at_once_leave_valid_files(models_copy: Path, demo_dir: Path) -> None:
     """Two `ensure-models` processes start together with two models missing: one trains them under
     the lock, the other waits, then finds them valid and trains nothing."""
     for name in ("roi_clf_logistic", "segments"):
-        for path in artifacts.artifact_paths(models_copy, name):
+        for path in store.artifact_paths(models_copy, name):
             path.unlink()
     command = [sys.executable, "-m", "pipeline", "ensure-models", "--data", str(demo_dir), "--models", str(models_copy)]
     runs = [
@@ -190,5 +190,5 @@ def test_two_processes_training_at_once_leave_valid_files(models_copy: Path, dem
         assert run.returncode == 0, err
         results.append(json.loads(out))
     assert sorted(sorted(r["trained"]) for r in results) == [[], ["roi_clf_logistic", "segments"]]
-    assert all(artifacts.check(models_copy, name) is None for name in training.ALL_MODELS)
+    assert all(store.check(models_copy, name) is None for name in roi.ALL_MODELS)
     assert not [p for p in models_copy.iterdir() if p.name.endswith(".tmp")]

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 import data_generation
-from pipeline import config, datasets
+from pipeline import config
+from pipeline.inputs import demo
 
 ROOT = Path(__file__).resolve().parents[2]
 REPAIR_ROWS = 5_000  # repairs in these tests regenerate a small set; the CLI test covers the default size
@@ -71,11 +72,11 @@ def latin1_names(d: Path) -> None:
 
 
 def corrupt_parquet(d: Path) -> None:
-    (d / datasets.PARQUET_FILE).write_bytes(b"PAR1" + b"\x13" * 500)
+    (d / demo.PARQUET_FILE).write_bytes(b"PAR1" + b"\x13" * 500)
 
 
 def parquet_without_spend(d: Path) -> None:
-    datasets.read_campaigns(d).drop(columns="spend").to_parquet(d / datasets.PARQUET_FILE)
+    demo.read_campaigns(d).drop(columns="spend").to_parquet(d / demo.PARQUET_FILE)
 
 
 def broken_truth(d: Path) -> None:
@@ -102,8 +103,8 @@ CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "text in a number column": (text_in_revenue, config.TRACKING_FILE, "wrong type in column 'revenue'"),
     "empty cells": (empty_cells_mid_file, config.PAYOUTS_FILE, "empty value(s) in column 'total_payout'"),
     "not UTF-8": (latin1_names, config.INFLUENCERS_FILE, "not UTF-8"),
-    "corrupt parquet": (corrupt_parquet, datasets.PARQUET_FILE, "could not be read as Parquet"),
-    "parquet missing a column": (parquet_without_spend, datasets.PARQUET_FILE, "lacks the column 'spend'"),
+    "corrupt parquet": (corrupt_parquet, demo.PARQUET_FILE, "could not be read as Parquet"),
+    "parquet missing a column": (parquet_without_spend, demo.PARQUET_FILE, "lacks the column 'spend'"),
     "broken ground_truth.json": (broken_truth, config.GROUND_TRUTH_FILE, "not valid JSON"),
     "ground truth not an object": (truth_not_an_object, config.GROUND_TRUTH_FILE, "ground-truth object"),
     "missing file": (missing_payouts, config.PAYOUTS_FILE, "is missing"),
@@ -121,14 +122,14 @@ def snapshot(directory: Path) -> dict[str, bytes]:
 
 
 def aside_folders(directory: Path) -> list[Path]:
-    return sorted(directory.glob(f"{datasets.CORRUPT_PREFIX}*"))
+    return sorted(directory.glob(f"{demo.CORRUPT_PREFIX}*"))
 
 
 @pytest.mark.parametrize("kind", list(CORRUPTIONS))
 def test_each_corruption_is_named_in_one_sentence(kind: str, folder: Path) -> None:
     corrupt, file_name, phrase = CORRUPTIONS[kind]
     corrupt(folder)
-    problem = datasets.demo_data_problem(folder)
+    problem = demo.demo_data_problem(folder)
     assert problem is not None
     assert problem.startswith(str(folder / file_name) + " ")
     assert phrase in problem
@@ -140,52 +141,52 @@ def test_repair_keeps_every_old_file_aside_and_regenerates_a_readable_set(kind: 
     CORRUPTIONS[kind][0](folder)
     before = snapshot(folder)
 
-    repair = datasets.repair_demo_data(folder, rows=REPAIR_ROWS)
+    repair = demo.repair_demo_data(folder, rows=REPAIR_ROWS)
 
     assert repair.status == "repaired"
     assert [repair.moved_to] == aside_folders(folder)
     assert snapshot(repair.moved_to) == before  # nothing lost: every replaced file, byte for byte
     assert repair.message.startswith(str(folder / CORRUPTIONS[kind][1]) + " ")
     assert "regenerated" in repair.message and str(repair.moved_to) in repair.message
-    assert datasets.demo_data_problem(folder) is None
-    assert not (folder / datasets.PARQUET_FILE).exists()  # a stale Parquet would shadow the new CSV
-    assert len(datasets.read_campaigns(folder)) == REPAIR_ROWS
+    assert demo.demo_data_problem(folder) is None
+    assert not (folder / demo.PARQUET_FILE).exists()  # a stale Parquet would shadow the new CSV
+    assert len(demo.read_campaigns(folder)) == REPAIR_ROWS
     assert not list(folder.glob(".generating-*"))
 
 
 def test_the_loader_path_reports_what_only_a_full_read_shows(folder: Path) -> None:
     """The quick check (file starts and ends) misses a bad value mid-file; reading the table catches it."""
     bad_date_mid_file(folder)
-    assert datasets.quick_demo_data_problem(folder) is None
-    with pytest.raises(datasets.DemoDataError, match=r"campaigns\.csv has values in column 'date' that are not"):
-        datasets.read_campaigns(folder)
+    assert demo.quick_demo_data_problem(folder) is None
+    with pytest.raises(demo.DemoDataError, match=r"campaigns\.csv has values in column 'date' that are not"):
+        demo.read_campaigns(folder)
 
 
 def test_a_truncated_file_fails_the_read_even_without_the_quick_check(folder: Path) -> None:
     truncate_mid_row(folder)
-    with pytest.raises(datasets.DemoDataError, match=r"campaigns\.csv has \d+ empty value\(s\) in column"):
-        datasets.read_campaigns(folder)
+    with pytest.raises(demo.DemoDataError, match=r"campaigns\.csv has \d+ empty value\(s\) in column"):
+        demo.read_campaigns(folder)
 
 
 def test_a_healthy_folder_is_untouched(folder: Path) -> None:
     before = {path.name: (path.read_bytes(), path.stat().st_mtime_ns) for path in folder.iterdir()}
-    assert datasets.quick_demo_data_problem(folder) is None
-    assert datasets.demo_data_problem(folder) is None
+    assert demo.quick_demo_data_problem(folder) is None
+    assert demo.demo_data_problem(folder) is None
 
-    repair = datasets.repair_demo_data(folder, rows=REPAIR_ROWS)
+    repair = demo.repair_demo_data(folder, rows=REPAIR_ROWS)
 
     assert (repair.status, repair.moved_to) == ("ok", None)
     assert not aside_folders(folder)
     after = {path.name: (path.read_bytes(), path.stat().st_mtime_ns) for path in folder.iterdir()}
-    assert {name: value for name, value in after.items() if name != datasets.LOCK_FILE} == before
+    assert {name: value for name, value in after.items() if name != demo.LOCK_FILE} == before
 
 
 def test_an_empty_folder_is_generated_not_repaired(tmp_path: Path) -> None:
     folder = tmp_path / "fresh" / "data"
-    repair = datasets.repair_demo_data(folder, rows=REPAIR_ROWS)
+    repair = demo.repair_demo_data(folder, rows=REPAIR_ROWS)
     assert repair.status == "generated" and repair.moved_to is None
     assert "generated" in repair.message and str(folder) in repair.message
-    assert datasets.demo_data_problem(folder) is None
+    assert demo.demo_data_problem(folder) is None
     assert not aside_folders(folder)
 
 
@@ -204,7 +205,7 @@ def test_new_files_appear_only_by_rename_never_half_written(folder: Path, monkey
         return truth
 
     monkeypatch.setattr(data_generation, "generate", generate_and_look)
-    assert datasets.repair_demo_data(folder, rows=REPAIR_ROWS).status == "repaired"
+    assert demo.repair_demo_data(folder, rows=REPAIR_ROWS).status == "repaired"
     assert len(seen) == 1 and not seen[0].exists()
 
 
@@ -220,9 +221,9 @@ def test_two_threads_repairing_at_once_regenerate_once(folder: Path, monkeypatch
         return real_generate(out, seed=seed, rows=rows)
 
     monkeypatch.setattr(data_generation, "generate", slow_generate)
-    results: list[datasets.DataRepair] = []
+    results: list[demo.DataRepair] = []
     threads = [
-        threading.Thread(target=lambda: results.append(datasets.repair_demo_data(folder, rows=REPAIR_ROWS)))
+        threading.Thread(target=lambda: results.append(demo.repair_demo_data(folder, rows=REPAIR_ROWS)))
         for _ in range(2)
     ]
     for thread in threads:
@@ -231,19 +232,19 @@ def test_two_threads_repairing_at_once_regenerate_once(folder: Path, monkeypatch
         thread.join(timeout=120)
     assert sorted(r.status for r in results) == ["ok", "repaired"]
     assert len(generated) == 1 and len(aside_folders(folder)) == 1
-    assert datasets.demo_data_problem(folder) is None
+    assert demo.demo_data_problem(folder) is None
 
 
 REPAIR_SCRIPT = """
 import json, sys, time
 from pathlib import Path
-from pipeline import datasets
+from pipeline.inputs import demo
 
 folder, go = Path(sys.argv[1]), Path(sys.argv[2])
 Path(sys.argv[3]).touch()  # ready: imports done
 while not go.exists():
     time.sleep(0.005)
-repair = datasets.repair_demo_data(folder, rows=int(sys.argv[4]))
+repair = demo.repair_demo_data(folder, rows=int(sys.argv[4]))
 print(json.dumps({"status": repair.status, "moved_to": str(repair.moved_to)}))
 """
 
@@ -275,6 +276,6 @@ def test_two_processes_repairing_at_once_end_with_one_complete_set(folder: Path,
     statuses = sorted(json.loads(out)["status"] for out, _ in outputs)
     assert statuses == ["ok", "repaired"]
     assert len(aside_folders(folder)) == 1
-    assert datasets.demo_data_problem(folder) is None
-    assert len(datasets.read_campaigns(folder)) == REPAIR_ROWS
+    assert demo.demo_data_problem(folder) is None
+    assert len(demo.read_campaigns(folder)) == REPAIR_ROWS
     assert not list(folder.glob(".generating-*"))

@@ -1,4 +1,4 @@
-"""pipeline.engine: the pandas and DuckDB paths give the same sums and KPIs on the same data."""
+"""pipeline.scale.engine: the pandas and DuckDB paths give the same sums and KPIs on the same data."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import engine, kpis
-from pipeline.datasets import read_campaigns
+from pipeline import kpis
 from pipeline.filters import CampaignFilter, apply_campaign_filter
+from pipeline.inputs.demo import read_campaigns
+from pipeline.scale import engine
 
 SPECS = {
     "everything": CampaignFilter(),

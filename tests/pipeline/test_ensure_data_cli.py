@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import config, datasets, ensure_data
+from pipeline import config
+from pipeline.inputs import demo, demo_stamp
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,7 +38,7 @@ def test_generates_a_missing_folder_at_the_default_size_then_repairs_a_truncated
     assert first["status"] == "generated" and first["moved_to"] is None
     truth = json.loads((folder / config.GROUND_TRUTH_FILE).read_text())
     assert truth["campaign_rows"] == config.DEFAULT_CAMPAIGN_ROWS
-    assert datasets.demo_data_problem(folder) is None
+    assert demo.demo_data_problem(folder) is None
 
     campaigns = folder / config.CAMPAIGNS_FILE
     good = campaigns.read_bytes()
@@ -57,7 +58,7 @@ def test_an_unchanged_folder_answers_ok_without_loading_pandas(demo_dir: Path, t
     folder = Path(shutil.copytree(demo_dir, tmp_path / "data"))
     assert ensure(folder)["message"].endswith("is complete and readable.")  # the full check, then the stamp
     probe = (
-        "import sys\nfrom pipeline import cli\n"
+        "import sys\nfrom pipeline.cli import main as cli\n"
         f"code = cli.main(['ensure-data', '--data', {str(folder)!r}, '--json'])\n"
         "print('pandas' in sys.modules, 'pandera' in sys.modules, code, file=sys.stderr)"
     )
@@ -76,8 +77,8 @@ def test_a_changed_file_brings_the_full_check_back(demo_dir: Path, tmp_path: Pat
     fields[6] = "x" * len(fields[6])  # orders: same length, not a number
     lines[500] = ",".join(fields)
     tracking.write_text("".join(lines))
-    assert datasets.quick_demo_data_problem(folder) is None
-    assert not ensure_data.unchanged_since_check(folder)
+    assert demo.quick_demo_data_problem(folder) is None
+    assert not demo_stamp.unchanged_since_check(folder)
 
     payload = ensure(folder)
     assert payload["status"] == "repaired"
@@ -96,7 +97,7 @@ def test_a_bad_data_path_is_one_error_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize("stamp", ["not json", '{"version": 1, "files": {}}'])
 def test_a_broken_or_stale_stamp_is_never_trusted(stamp: str, demo_dir: Path, tmp_path: Path) -> None:
     folder = Path(shutil.copytree(demo_dir, tmp_path / "data"))
-    (folder / ensure_data.STAMP_FILE).write_text(stamp)
-    assert not ensure_data.unchanged_since_check(folder)
+    (folder / demo_stamp.STAMP_FILE).write_text(stamp)
+    assert not demo_stamp.unchanged_since_check(folder)
     assert ensure(folder)["message"].endswith("is complete and readable.")
-    assert ensure_data.unchanged_since_check(folder)
+    assert demo_stamp.unchanged_since_check(folder)

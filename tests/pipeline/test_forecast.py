@@ -11,13 +11,14 @@ import pytest
 from sklearn.model_selection import train_test_split
 
 import data_generation
-from pipeline import datasets, features, forecast
+from pipeline.inputs import demo
+from pipeline.modeling import features, forecast
 
 
 @pytest.fixture(scope="module")
 def trained(demo_dir: Path) -> tuple[forecast.Forecaster, dict]:
     """The forecaster as the app trains it, on the 5,000-row demo set (80/20 split inside)."""
-    return forecast.train_forecaster(datasets.read_campaigns(demo_dir))
+    return forecast.train_forecaster(demo.read_campaigns(demo_dir))
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,7 @@ def test_coverage_is_85_to_95_percent_for_every_target(trained: tuple[forecast.F
 def test_coverage_holds_on_other_data() -> None:
     """Another seed and size: fit on 80%, measure on the 20% the model never saw."""
     frame = features.forecast_frame(
-        datasets.tidy_campaigns(pd.concat(data_generation.campaign_chunks(7, 20_000), ignore_index=True))
+        demo.tidy_campaigns(pd.concat(data_generation.campaign_chunks(7, 20_000), ignore_index=True))
     )
     train, test = train_test_split(frame, test_size=0.2, random_state=0)
     scores = forecast.evaluate_forecaster(forecast.fit_forecaster(train), test)
@@ -73,7 +74,7 @@ def test_predictions_never_fall_as_spend_rises(model: forecast.Forecaster) -> No
 
 
 def test_lookup_table_matches_the_pipelines(model: forecast.Forecaster, demo_dir: Path) -> None:
-    rows = features.forecast_frame(datasets.read_campaigns(demo_dir)).sample(500, random_state=3)
+    rows = features.forecast_frame(demo.read_campaigns(demo_dir)).sample(500, random_state=3)
     rows.loc[rows.index[:5], "spend"] = [0.0, 1e-6, 1e6, model.spend_range[1], 33.333]
     fast, slow = model.predict(rows), model.predict_with_pipelines(rows)
     assert model._table is not None

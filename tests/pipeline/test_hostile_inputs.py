@@ -22,7 +22,7 @@ import pandera.pandas as pa
 import pytest
 
 from pipeline import kpis
-from pipeline.ingestion import IngestError, campaign_totals, ingest
+from pipeline.inputs.ingestion import IngestError, campaign_totals, ingest
 from pipeline.schemas import SCHEMAS
 from tests.hostile.corpus import HostileFile, build_corpus, write_corpus
 

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import data_generation
-from pipeline import cli
-from pipeline import incrementality as inc
+from pipeline.cli import commands, main
+from pipeline.influencers import incrementality as inc
 
 
 def tracking_frame(rows: list[tuple]) -> pd.DataFrame:
@@ -353,7 +353,7 @@ def test_unusable_input_raises_one_sentence() -> None:
 
 
 def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = cli.main(argv)
+    code = main.main(argv)
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -405,5 +405,5 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_cli_handler_rejects_a_bad_expected_share(demo_dir: Path) -> None:
-    with pytest.raises(cli.CliError, match="expected-share"):
-        inc.command_incrementality(argparse.Namespace(directory=demo_dir, expected_share=1.5))
+    with pytest.raises(commands.CliError, match="expected-share"):
+        commands.command_incrementality(argparse.Namespace(directory=demo_dir, expected_share=1.5, backend=None))

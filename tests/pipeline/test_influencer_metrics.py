@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import data_generation
-from pipeline import influencer_metrics as im
+from pipeline.influencers import attribution as im
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import data_generation
-from pipeline import ingestion
-from pipeline.ingestion import IGNORED, IngestError, campaign_totals, ingest, parse_dates, parse_numbers
+from pipeline.inputs import ingestion
+from pipeline.inputs.ingestion import IGNORED, IngestError, campaign_totals, ingest, parse_dates, parse_numbers
 from pipeline.schemas import CAMPAIGNS
 
 EXPORTS = Path(__file__).resolve().parent.parent / "fixtures" / "exports"

@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import cli, kpis, planner
-from pipeline.forecast import Forecaster, load_forecaster
+from pipeline import kpis
+from pipeline.cli import main
+from pipeline.modeling import planner
+from pipeline.modeling.forecast import Forecaster, load_forecaster
 from tests.pipeline.test_training import demo_models
 
 
@@ -213,7 +215,7 @@ def test_compare_plans_and_uplift(model: Forecaster, lines: pd.DataFrame) -> Non
 def run_cli(*argv: str) -> tuple[int, dict | None, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(list(argv))
+        code = main.main(list(argv))
     return code, (json.loads(out.getvalue()) if code == 0 else None), err.getvalue()
 
 

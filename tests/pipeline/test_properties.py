@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames, range_indexes
 
 from pipeline import kpis
-from pipeline.ingestion import CAMPAIGN_SYNONYMS, IngestError, campaign_totals, ingest
+from pipeline.inputs.ingestion import CAMPAIGN_SYNONYMS, IngestError, campaign_totals, ingest
 from pipeline.schemas import DEVICES, PLATFORMS
 
 # database=None: no .hypothesis/ folder in the checkout; failures print their input instead.

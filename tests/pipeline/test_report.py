@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import cli, datasets, report, training
+from pipeline.cli import main
+from pipeline.inputs import demo
+from pipeline.modeling import report, roi
 from tests.pipeline.test_training import demo_models
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -21,7 +23,7 @@ def models_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 @pytest.fixture(scope="module")
 def html_report(demo_dir: Path, models_dir: Path) -> str:
-    return report.build_report(datasets.read_campaigns(demo_dir), training.load_models(models_dir).metadata)
+    return report.build_report(demo.read_campaigns(demo_dir), roi.load_models(models_dir).metadata)
 
 
 def test_report_has_every_section(html_report: str) -> None:
@@ -38,7 +40,7 @@ def test_charts_are_embedded_pngs(html_report: str) -> None:
 
 
 def test_numbers_come_from_the_saved_metadata(html_report: str, models_dir: Path) -> None:
-    metadata = training.load_models(models_dir).metadata
+    metadata = roi.load_models(models_dir).metadata
     accuracy = metadata["roi_clf_logistic"]["metrics"]["accuracy"]["mean"]
     assert f"{accuracy:.3f}" in html_report
     coverage = metadata["forecaster"]["metrics"]["targets"]["revenue"]["coverage_90"]
@@ -48,7 +50,7 @@ def test_numbers_come_from_the_saved_metadata(html_report: str, models_dir: Path
 
 
 def test_weekly_unit_kpis_are_ratios_of_sums(demo_dir: Path) -> None:
-    campaigns = datasets.read_campaigns(demo_dir)
+    campaigns = demo.read_campaigns(demo_dir)
     table = report.weekly_unit_kpis(campaigns)
     row = table.iloc[0]
     assert row["ctr"] == pytest.approx(row["clicks"] / row["impressions"])
@@ -60,12 +62,12 @@ def test_cli_writes_the_report(
 ) -> None:
     out = tmp_path / "out"
     args = ["report", "--out", str(out), "--data", str(demo_dir), "--models", str(models_dir)]
-    assert cli.main(args) == 0
+    assert main.main(args) == 0
     written = (out / "report.html").read_text(encoding="utf-8")
     assert written.startswith("<!doctype html>") and written.count("data:image/png;base64,") == 4
     assert f"path: {out / 'report.html'}" in capsys.readouterr().out
 
 
 def test_cli_report_without_data_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["report", "--out", str(tmp_path), "--data", str(tmp_path), "--models", str(tmp_path)]) == 2
+    assert main.main(["report", "--out", str(tmp_path), "--data", str(tmp_path), "--models", str(tmp_path)]) == 2
     assert capsys.readouterr().err.startswith("error: No campaigns.csv")

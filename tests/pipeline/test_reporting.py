@@ -8,13 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import datasets, kpis, reporting
+from pipeline import kpis
+from pipeline.campaigns import cube
 from pipeline.filters import CampaignFilter, apply_campaign_filter
+from pipeline.inputs.demo import read_campaigns, tidy_campaigns
 
 
 @pytest.fixture(scope="module")
 def demo(demo_dir) -> pd.DataFrame:
-    return datasets.read_campaigns(demo_dir)
+    return read_campaigns(demo_dir)
 
 
 def rows(records: list[tuple]) -> pd.DataFrame:
@@ -23,7 +25,7 @@ def rows(records: list[tuple]) -> pd.DataFrame:
         records, columns=["date", "platform", "campaign", "device", "spend", "clicks", "conversions", "revenue"]
     )
     frame["date"] = pd.to_datetime(frame["date"])
-    return datasets.tidy_campaigns(frame)
+    return tidy_campaigns(frame)
 
 
 # --------------------------------------------------------------------------- rollup
@@ -31,20 +33,20 @@ def rows(records: list[tuple]) -> pd.DataFrame:
 
 @pytest.mark.parametrize(
     "by",
-    [["platform"], ["campaign"], ["platform", "device"], ["campaign", "date"], list(reporting.CUBE_KEYS), ["date"]],
+    [["platform"], ["campaign"], ["platform", "device"], ["campaign", "date"], list(cube.CUBE_KEYS), ["date"]],
 )
 def test_rollup_matches_the_kpi_engine(demo: pd.DataFrame, by: list[str]) -> None:
     expected = kpis.sum_measures(demo, by)
-    got = reporting.rollup(demo, by)
+    got = cube.rollup(demo, by)
     pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_categorical=False, rtol=1e-12)
 
 
 def test_rollup_of_a_rollup_still_counts_source_rows(demo: pd.DataFrame) -> None:
-    cube = reporting.cube(demo)
-    by_platform = reporting.rollup(cube, ["platform"])
+    day_cube = cube.cube(demo)
+    by_platform = cube.rollup(day_cube, ["platform"])
     direct = kpis.sum_measures(demo, ["platform"])
     assert by_platform["rows"].tolist() == direct["rows"].tolist()
-    assert reporting.rollup(cube)["rows"].iloc[0] == len(demo)
+    assert cube.rollup(day_cube)["rows"].iloc[0] == len(demo)
     np.testing.assert_allclose(by_platform["spend"], direct["spend"], rtol=1e-12)
 
 
@@ -56,28 +58,28 @@ def test_rollup_handles_strings_missing_keys_and_times() -> None:
             "spend": [1.0, 2.0, 4.0],
         }
     )
-    got = reporting.rollup(frame, ["name", "when"])
+    got = cube.rollup(frame, ["name", "when"])
     expected = kpis.sum_measures(frame, ["name", "when"])
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
 
 
 def test_rollup_limits_measures_and_handles_empty_frames(demo: pd.DataFrame) -> None:
-    only = reporting.rollup(demo, ["platform"], measures=("spend",))
+    only = cube.rollup(demo, ["platform"], measures=("spend",))
     assert only.columns.tolist() == ["platform", "spend", "rows"]
-    empty = reporting.rollup(demo.iloc[0:0], ["platform"])
+    empty = cube.rollup(demo.iloc[0:0], ["platform"])
     assert empty.empty and "spend" in empty.columns
 
 
 def test_cube_keeps_platform_campaign_device_day(demo: pd.DataFrame) -> None:
-    cube = reporting.cube(demo)
-    assert cube.columns[:4].tolist() == ["platform", "campaign", "device", "date"]
-    assert cube["spend"].sum() == pytest.approx(demo["spend"].sum())
-    assert len(cube) == len(demo.drop_duplicates(["platform", "campaign", "device", "date"]))
+    day_cube = cube.cube(demo)
+    assert day_cube.columns[:4].tolist() == ["platform", "campaign", "device", "date"]
+    assert day_cube["spend"].sum() == pytest.approx(demo["spend"].sum())
+    assert len(day_cube) == len(demo.drop_duplicates(["platform", "campaign", "device", "date"]))
 
 
 def test_computable_drops_metrics_without_inputs() -> None:
     columns = ["spend", "impressions", "revenue"]
-    assert reporting.computable(["spend", "clicks", "ctr", "cpm", "roas", "roi", "cpa"], columns) == [
+    assert cube.computable(["spend", "clicks", "ctr", "cpm", "roas", "roi", "cpa"], columns) == [
         "spend",
         "cpm",
         "roas",
@@ -97,12 +99,12 @@ def test_top_campaigns_by_cvr_needs_a_minimum_of_clicks() -> None:
             ("2025-01-01", "TikTok", "Big", "Mobile", 300.0, 1000, 90, 900.0),  # 9%
         ]
     )
-    top = reporting.top_campaigns_by_cvr(frame, min_clicks=100)
+    top = cube.top_campaigns_by_cvr(frame, min_clicks=100)
     assert top["campaign"].astype(str).tolist() == ["Big", "Steady"]
     assert top["cvr"].tolist() == pytest.approx([0.09, 0.075])
-    assert reporting.top_campaigns_by_cvr(frame, min_clicks=0)["campaign"].astype(str).tolist()[0] == "Lucky"
-    assert len(reporting.top_campaigns_by_cvr(frame, min_clicks=0, limit=2)) == 2
-    assert reporting.top_campaigns_by_cvr(frame, min_clicks=10_000).empty
+    assert cube.top_campaigns_by_cvr(frame, min_clicks=0)["campaign"].astype(str).tolist()[0] == "Lucky"
+    assert len(cube.top_campaigns_by_cvr(frame, min_clicks=0, limit=2)) == 2
+    assert cube.top_campaigns_by_cvr(frame, min_clicks=10_000).empty
 
 
 def test_cost_matrix_is_a_ratio_of_sums_per_cell() -> None:
@@ -114,14 +116,14 @@ def test_cost_matrix_is_a_ratio_of_sums_per_cell() -> None:
             ("2025-01-01", "TikTok", "B", "Mobile", 20.0, 4, 2, 0.0),
         ]
     )
-    cpa = reporting.cost_matrix(frame, "cpa")
+    cpa = cube.cost_matrix(frame, "cpa")
     assert cpa.loc["Meta", "Mobile"] == pytest.approx(40.0 / 4)  # not the mean of 10 and 10
     assert math.isnan(cpa.loc["Meta", "Desktop"])  # spend but no conversions: undefined, not inf
     assert math.isnan(cpa.loc["TikTok", "Desktop"])  # no data
     assert cpa.loc["TikTok", "Mobile"] == pytest.approx(10.0)
-    assert reporting.cost_matrix(frame, "cpc").loc["Meta", "Desktop"] == pytest.approx(10.0)
+    assert cube.cost_matrix(frame, "cpc").loc["Meta", "Desktop"] == pytest.approx(10.0)
     with pytest.raises(ValueError, match="metric must be one of"):
-        reporting.cost_matrix(frame, "spend")
+        cube.cost_matrix(frame, "spend")
 
 
 def test_spend_conversion_points_per_campaign_and_per_day() -> None:
@@ -132,23 +134,23 @@ def test_spend_conversion_points_per_campaign_and_per_day() -> None:
             ("2025-01-02", "Meta", "A", "Mobile", 20.0, 10, 3, 0.0),
         ]
     )
-    per_campaign = reporting.spend_conversion_points(frame, "campaign")
+    per_campaign = cube.spend_conversion_points(frame, "campaign")
     assert per_campaign[["spend", "conversions"]].values.tolist() == [[35.0, 5.0]]
-    per_day = reporting.spend_conversion_points(frame, "campaign_day")
+    per_day = cube.spend_conversion_points(frame, "campaign_day")
     assert per_day[["spend", "conversions"]].values.tolist() == [[15.0, 2.0], [20.0, 3.0]]
     with pytest.raises(ValueError, match="level must be one of"):
-        reporting.spend_conversion_points(frame, "ad")
+        cube.spend_conversion_points(frame, "ad")
 
 
 def test_correlation_values_and_undefined_cases() -> None:
     x = pd.Series([1.0, 2.0, 3.0, 4.0])
-    assert reporting.correlation(x, 2 * x + 1) == pytest.approx(1.0)
-    assert reporting.correlation(x, -x) == pytest.approx(-1.0)
-    assert reporting.correlation(x, pd.Series([1.0, 3.0, 2.0, 4.0])) == pytest.approx(0.8)
-    assert math.isnan(reporting.correlation(x[:2], x[:2]))  # too few points
-    assert math.isnan(reporting.correlation(x, pd.Series([5.0] * 4)))  # constant side
+    assert cube.correlation(x, 2 * x + 1) == pytest.approx(1.0)
+    assert cube.correlation(x, -x) == pytest.approx(-1.0)
+    assert cube.correlation(x, pd.Series([1.0, 3.0, 2.0, 4.0])) == pytest.approx(0.8)
+    assert math.isnan(cube.correlation(x[:2], x[:2]))  # too few points
+    assert math.isnan(cube.correlation(x, pd.Series([5.0] * 4)))  # constant side
     with_gap = pd.Series([1.0, np.nan, 3.0, 4.0, 5.0])
-    assert reporting.correlation(with_gap, with_gap) == pytest.approx(1.0)
+    assert cube.correlation(with_gap, with_gap) == pytest.approx(1.0)
 
 
 def test_compare_platforms_side_by_side() -> None:
@@ -159,12 +161,12 @@ def test_compare_platforms_side_by_side() -> None:
             ("2025-01-01", "Instagram", "C", "Mobile", 1.0, 1, 1, 1.0),
         ]
     )
-    side = reporting.compare_platforms(frame)
+    side = cube.compare_platforms(frame)
     assert side.columns.tolist() == ["Meta", "TikTok"]
     assert side.loc["spend"].tolist() == [100.0, 60.0]
     assert side.loc["cpa"].tolist() == pytest.approx([20.0, 30.0])
     assert side.loc["roas"].tolist() == pytest.approx([4.0, 1.5])
-    only_meta = reporting.compare_platforms(frame[frame["platform"] == "Meta"])
+    only_meta = cube.compare_platforms(frame[frame["platform"] == "Meta"])
     assert only_meta["TikTok"].isna().all()
 
 
@@ -188,48 +190,48 @@ def cut_specs(frame: pd.DataFrame) -> list[CampaignFilter]:
 
 
 def test_cutting_the_full_cube_equals_cubing_the_filtered_rows(demo: pd.DataFrame) -> None:
-    full = reporting.cube(demo)
+    full = cube.cube(demo)
     for spec in cut_specs(demo):
-        assert reporting.cube_serves(spec, demo.columns)
-        expected = reporting.cube(apply_campaign_filter(demo, spec))
-        got = reporting.filtered_cube(full, spec)
+        assert cube.cube_serves(spec, demo.columns)
+        expected = cube.cube(apply_campaign_filter(demo, spec))
+        got = cube.filtered_cube(full, spec)
         pd.testing.assert_frame_equal(got, expected, check_categorical=False, rtol=1e-12)
 
 
 def test_daily_sums_cut_from_the_summary_equal_those_of_the_filtered_rows(demo: pd.DataFrame) -> None:
-    summary = reporting.cube(demo, reporting.SUMMARY_KEYS)
+    summary = cube.cube(demo, cube.SUMMARY_KEYS)
     assert summary["rows"].sum() == len(demo)
     specs = [s for s in cut_specs(demo) if s.campaigns is None]
     specs.append(CampaignFilter(content_types=first_of(demo, "content_type", 2), campaign_types=()))
     specs.append(CampaignFilter(platforms=first_of(demo, "platform"), campaign_types=first_of(demo, "campaign_type")))
     for spec in specs:
-        assert reporting.cube_serves(spec, demo.columns, reporting.SUMMARY_KEYS)
+        assert cube.cube_serves(spec, demo.columns, cube.SUMMARY_KEYS)
         by = ["platform", "date"]
-        expected = reporting.rollup(apply_campaign_filter(demo, spec), by)
-        got = reporting.rollup(reporting.filtered_cube(summary, spec), by)
+        expected = cube.rollup(apply_campaign_filter(demo, spec), by)
+        got = cube.rollup(cube.filtered_cube(summary, spec), by)
         pd.testing.assert_frame_equal(got, expected, check_categorical=False, rtol=1e-12)
-    assert not reporting.cube_serves(CampaignFilter(campaigns=()), demo.columns, reporting.SUMMARY_KEYS)
+    assert not cube.cube_serves(CampaignFilter(campaigns=()), demo.columns, cube.SUMMARY_KEYS)
 
 
 def test_the_full_cube_cannot_serve_a_filter_below_its_grain(demo: pd.DataFrame) -> None:
-    assert not reporting.cube_serves(CampaignFilter(content_types=("Video",)), demo.columns)
-    assert not reporting.cube_serves(CampaignFilter(campaign_types=()), demo.columns)
+    assert not cube.cube_serves(CampaignFilter(content_types=("Video",)), demo.columns)
+    assert not cube.cube_serves(CampaignFilter(campaign_types=()), demo.columns)
     # A restriction on a column the data lacks is a no-op, so the cube still serves it.
-    assert reporting.cube_serves(CampaignFilter(devices=("Mobile",)), ["date", "platform", "campaign"])
+    assert cube.cube_serves(CampaignFilter(devices=("Mobile",)), ["date", "platform", "campaign"])
 
 
 def test_flags_cut_from_the_basis_equal_flags_of_the_selection(demo: pd.DataFrame) -> None:
-    cube = reporting.cube(demo)
+    day_cube = cube.cube(demo)
     specs = [
         *cut_specs(demo),
         CampaignFilter(platforms=first_of(demo, "platform"), content_types=first_of(demo, "content_type")),
     ]
     flagged = 0
     for spec in specs:
-        direct = reporting.anomaly_flags(reporting.cube(apply_campaign_filter(demo, spec)), spec.start, spec.end)
-        basis = reporting.anomaly_flags(reporting.filtered_cube(cube, reporting.anomaly_basis(spec)))
-        if not reporting.cube_serves(reporting.anomaly_basis(spec), demo.columns):
-            basis = reporting.anomaly_flags(reporting.cube(apply_campaign_filter(demo, reporting.anomaly_basis(spec))))
+        direct = cube.anomaly_flags(cube.cube(apply_campaign_filter(demo, spec)), spec.start, spec.end)
+        basis = cube.anomaly_flags(cube.filtered_cube(day_cube, cube.anomaly_basis(spec)))
+        if not cube.cube_serves(cube.anomaly_basis(spec), demo.columns):
+            basis = cube.anomaly_flags(cube.cube(apply_campaign_filter(demo, cube.anomaly_basis(spec))))
         cut = apply_campaign_filter(basis, spec).reset_index(drop=True)
         flagged += len(direct) > 0
         pd.testing.assert_frame_equal(cut, direct, check_dtype=False, rtol=1e-12)
@@ -239,8 +241,8 @@ def test_flags_cut_from_the_basis_equal_flags_of_the_selection(demo: pd.DataFram
 def test_a_campaign_on_two_platforms_is_judged_per_platform() -> None:
     frame = steady_campaign()
     other = frame.assign(platform="TikTok", spend=frame["spend"] * 3)
-    both = datasets.tidy_campaigns(pd.concat([frame.astype({"platform": str}), other.astype({"platform": str})]))
-    flags = reporting.anomaly_flags(both)
+    both = tidy_campaigns(pd.concat([frame.astype({"platform": str}), other.astype({"platform": str})]))
+    flags = cube.anomaly_flags(both)
     spike = flags[(flags["flag"] == "Spend above baseline") & (flags["date"] == pd.Timestamp("2025-02-10"))]
     assert sorted(spike["platform"]) == ["Meta", "TikTok"]
 
@@ -259,7 +261,7 @@ def steady_campaign(days: int = 45, spike_day: int = 40, seed: int = 1) -> pd.Da
 
 def test_a_spend_spike_is_flagged_against_a_baseline_without_itself() -> None:
     frame = steady_campaign()
-    flags = reporting.anomaly_flags(frame)
+    flags = cube.anomaly_flags(frame)
     spend_flags = flags[flags["flag"] == "Spend above baseline"]
     assert pd.Timestamp("2025-02-10") in spend_flags["date"].tolist()  # day 40
     hit = spend_flags[spend_flags["date"] == pd.Timestamp("2025-02-10")].iloc[0]
@@ -274,7 +276,7 @@ def test_a_spend_spike_is_flagged_against_a_baseline_without_itself() -> None:
 def test_spend_without_conversions_is_flagged() -> None:
     frame = steady_campaign()
     frame.loc[frame["date"] == pd.Timestamp("2025-01-20"), "conversions"] = 0.0
-    flags = reporting.anomaly_flags(frame)
+    flags = cube.anomaly_flags(frame)
     silent = flags[flags["flag"] == "Spend, no conversions"]
     assert silent["date"].tolist() == [pd.Timestamp("2025-01-20")]
     assert silent["value"].iloc[0] == pytest.approx(frame.loc[19, "spend"])
@@ -283,22 +285,22 @@ def test_spend_without_conversions_is_flagged() -> None:
 
 def test_anomalies_need_history_and_respect_the_reporting_window() -> None:
     frame = steady_campaign(days=45, spike_day=3)  # a spike before 7 days of history exist
-    flags = reporting.anomaly_flags(frame)
+    flags = cube.anomaly_flags(frame)
     assert not (flags["date"] == pd.Timestamp("2025-01-04")).any()
     spiky = steady_campaign(spike_day=42)  # 2025-02-12
     spiky.loc[spiky["date"] == pd.Timestamp("2025-01-20"), "conversions"] = 0.0  # outside the window
-    window = reporting.anomaly_flags(spiky, start=pd.Timestamp("2025-02-11"), end=pd.Timestamp("2025-02-14"))
+    window = cube.anomaly_flags(spiky, start=pd.Timestamp("2025-02-11"), end=pd.Timestamp("2025-02-14"))
     assert pd.Timestamp("2025-02-12") in window["date"].tolist()
     assert window["date"].between(pd.Timestamp("2025-02-11"), pd.Timestamp("2025-02-14")).all()
-    assert "Spend, no conversions" in reporting.anomaly_flags(spiky)["flag"].tolist()
-    assert reporting.anomaly_flags(steady_campaign().iloc[0:0]).empty
+    assert "Spend, no conversions" in cube.anomaly_flags(spiky)["flag"].tolist()
+    assert cube.anomaly_flags(steady_campaign().iloc[0:0]).empty
 
 
 def test_rolling_baseline_matches_pandas_rolling() -> None:
     rng = np.random.default_rng(3)
     values = rng.normal(1000, 40, (120, 4))
     values[rng.random((120, 4)) < 0.15] = np.nan
-    baseline, z = reporting._rolling_z(values, 30, 7)
+    baseline, z = cube._rolling_z(values, 30, 7)
     history = pd.DataFrame(values).shift(1).rolling(30, min_periods=7)
     np.testing.assert_allclose(baseline, history.mean().to_numpy(), rtol=1e-9, equal_nan=True)
     expected_z = ((pd.DataFrame(values) - history.mean()) / history.std()).to_numpy()
@@ -306,7 +308,7 @@ def test_rolling_baseline_matches_pandas_rolling() -> None:
 
 
 def test_flags_on_the_demo_data_are_well_formed(demo: pd.DataFrame) -> None:
-    flags = reporting.anomaly_flags(reporting.cube(demo))
+    flags = cube.anomaly_flags(cube.cube(demo))
     assert flags.columns.tolist() == [
         "date",
         "campaign",
@@ -319,7 +321,7 @@ def test_flags_on_the_demo_data_are_well_formed(demo: pd.DataFrame) -> None:
         "conversions",
     ]
     scored = flags[flags["flag"] != "Spend, no conversions"]
-    assert (scored["z"].abs() >= reporting.ANOMALY_Z).all()
+    assert (scored["z"].abs() >= cube.ANOMALY_Z).all()
     assert flags["date"].is_monotonic_decreasing
     assert flags["platform"].notna().all()
 
@@ -327,10 +329,10 @@ def test_flags_on_the_demo_data_are_well_formed(demo: pd.DataFrame) -> None:
 def test_partial_periods_mark_buckets_cut_by_the_range() -> None:
     start, end = pd.Timestamp("2025-01-01"), pd.Timestamp("2025-03-15")  # a Wednesday .. a Saturday
     weeks = pd.Series(pd.to_datetime(["2024-12-30", "2025-01-06", "2025-03-03", "2025-03-10"]))
-    assert reporting.partial_periods(weeks, "week", start, end).tolist() == [True, False, False, True]
+    assert cube.partial_periods(weeks, "week", start, end).tolist() == [True, False, False, True]
     months = pd.Series(pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"]))
-    assert reporting.partial_periods(months, "month", start, end).tolist() == [False, False, True]
+    assert cube.partial_periods(months, "month", start, end).tolist() == [False, False, True]
     days = pd.Series(pd.to_datetime(["2025-01-01", "2025-03-15"]))
-    assert not reporting.partial_periods(days, "day", start, end).any()
+    assert not cube.partial_periods(days, "day", start, end).any()
     with pytest.raises(ValueError, match="freq must be one of"):
-        reporting.partial_periods(days, "hour", start, end)
+        cube.partial_periods(days, "hour", start, end)

@@ -7,13 +7,14 @@ import pandas as pd
 import pytest
 
 import data_generation
-from pipeline import datasets, segments
+from pipeline.inputs import demo
+from pipeline.modeling import segments
 
 
 @pytest.fixture(scope="module")
 def campaigns() -> pd.DataFrame:
     """The 50,000-row demo table (about 46 campaign x ad set units), generated in memory."""
-    return datasets.tidy_campaigns(pd.concat(data_generation.campaign_chunks(42, 50_000), ignore_index=True))
+    return demo.tidy_campaigns(pd.concat(data_generation.campaign_chunks(42, 50_000), ignore_index=True))
 
 
 @pytest.fixture(scope="module")

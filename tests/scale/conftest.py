@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 import data_generation
-from pipeline import backends
+from pipeline.scale import backends
 
 SCALE_ROWS = 20_000  # campaign rows: enough for every dimension value, small enough for Spark's minute
 GAP_COLUMNS = ("device", "content_type")  # dimensions given missing values in campaigns_gaps.csv

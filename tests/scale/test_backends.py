@@ -1,4 +1,4 @@
-"""pipeline.backends on DuckDB: settings, the campaign sums against the pandas engine, and the tracking sums
+"""pipeline.scale.backends on DuckDB: settings, the campaign sums against the pandas engine, and the tracking sums
 against a pandas computation of the same per-user figures."""
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import backends, config, engine
-from pipeline import incrementality as inc
-from pipeline.datasets import tidy_campaigns
+from pipeline import config
 from pipeline.filters import CampaignFilter
+from pipeline.influencers import incrementality as inc
+from pipeline.inputs.demo import tidy_campaigns
+from pipeline.scale import backends, engine
 
 DAY = pd.Timestamp("2025-03-14")
 SPECS = {

@@ -11,19 +11,19 @@ from typing import Any
 
 import pytest
 
-from pipeline import cli
+from pipeline.cli import main
 from tests.scale.compare import close
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_main(capsys: Any, *args: str) -> dict[str, Any]:
-    assert cli.main([*args, "--json"]) == 0, capsys.readouterr().err
+    assert main.main([*args, "--json"]) == 0, capsys.readouterr().err
     return json.loads(capsys.readouterr().out)
 
 
 def one_line_error(capsys: Any, *args: str) -> str:
-    assert cli.main([*args, "--json"]) == 2
+    assert main.main([*args, "--json"]) == 2
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and captured.out == ""
@@ -34,7 +34,7 @@ def one_line_error(capsys: Any, *args: str) -> str:
 def no_backend_in_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("ANALYTICS_BACKEND", "ANALYTICS_CAMPAIGNS_TABLE", "ANALYTICS_TRACKING_TABLE", "ANALYTICS_BACKEND_URL"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("pipeline.backends.SECRETS_PATH", tmp_path / "no-secrets.toml")
+    monkeypatch.setattr("pipeline.scale.backends.SECRETS_PATH", tmp_path / "no-secrets.toml")
 
 
 def test_kpis_on_duckdb_equal_the_in_memory_command(scale_dir: Path, capsys: Any) -> None:
@@ -119,6 +119,6 @@ def test_secrets_toml_selects_the_backend_when_the_environment_does_not(
 ) -> None:
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(f'[backend]\nkind = "duckdb"\ncampaigns_table = "{scale_dir / "campaigns_gaps.csv"}"\n')
-    monkeypatch.setattr("pipeline.backends.SECRETS_PATH", secrets)
+    monkeypatch.setattr("pipeline.scale.backends.SECRETS_PATH", secrets)
     result = run_main(capsys, "kpis", "--by", "content_type")
     assert result["backend"] == "duckdb" and "(none)" in {row["content_type"] for row in result["rows"]}

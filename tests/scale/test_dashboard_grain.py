@@ -8,13 +8,16 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from pipeline import backends, datasets, kpis, reporting
+from pipeline import kpis
+from pipeline.campaigns import cube
+from pipeline.inputs import demo
+from pipeline.scale import backends
 from pipeline.schemas import CAMPAIGN_DIMENSIONS
 
 
 def local_grain(directory: Path) -> pd.DataFrame:
-    frame = datasets.read_campaigns(directory)
-    return reporting.rollup(frame, [c for c in CAMPAIGN_DIMENSIONS if c in frame.columns])
+    frame = demo.read_campaigns(directory)
+    return cube.rollup(frame, [c for c in CAMPAIGN_DIMENSIONS if c in frame.columns])
 
 
 def assert_same_grain(got: pd.DataFrame, expected: pd.DataFrame) -> None:
@@ -34,10 +37,10 @@ def test_duckdb_grain_equals_the_local_rollup_with_canonical_dtypes(scale_dir: P
     got = backends.dashboard_campaigns(settings)
     assert isinstance(got["platform"].dtype, pd.CategoricalDtype)
     assert pd.api.types.is_datetime64_any_dtype(got["date"])
-    assert got["rows"].sum() == len(datasets.read_campaigns(scale_dir))
+    assert got["rows"].sum() == len(demo.read_campaigns(scale_dir))
     assert_same_grain(got, local_grain(scale_dir))
     totals = kpis.kpi_totals(got)
-    assert totals["spend"] == pytest.approx(datasets.read_campaigns(scale_dir)["spend"].sum())
+    assert totals["spend"] == pytest.approx(demo.read_campaigns(scale_dir)["spend"].sum())
 
 
 def test_spark_grain_equals_duckdbs(scale_dir: Path, spark_con: Any) -> None:

@@ -9,8 +9,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from pipeline import backends, cli, engine, scale_stats
+from pipeline.cli import main
 from pipeline.filters import CampaignFilter
+from pipeline.scale import backends, engine, sums_stats
 from tests.scale.compare import close
 
 DAY = pd.Timestamp("2025-03-14")
@@ -44,13 +45,13 @@ def test_postgres_tracking_sums_and_comparisons_equal_duckdb(
     pd.testing.assert_frame_equal(on_postgres.sums, on_duckdb.sums, check_exact=False, rtol=1e-9)
     assert on_postgres.contaminated_users == on_duckdb.contaminated_users > 0
     payouts = pd.read_csv(scale_dir / "payouts.csv").set_index("influencer_id")["total_payout"]
-    for method in scale_stats.METHODS:
+    for method in sums_stats.METHODS:
         if by:
-            left = scale_stats.compare_slices(on_postgres.sums, "influencer_id", payouts, method)
-            right = scale_stats.compare_slices(on_duckdb.sums, "influencer_id", payouts, method)
+            left = sums_stats.compare_slices(on_postgres.sums, "influencer_id", payouts, method)
+            right = sums_stats.compare_slices(on_duckdb.sums, "influencer_id", payouts, method)
         else:
-            left = scale_stats.compare_from_sums(on_postgres.sums, float(payouts.sum()), method)
-            right = scale_stats.compare_from_sums(on_duckdb.sums, float(payouts.sum()), method)
+            left = sums_stats.compare_from_sums(on_postgres.sums, float(payouts.sum()), method)
+            right = sums_stats.compare_from_sums(on_duckdb.sums, float(payouts.sum()), method)
         assert close(left, right), method
 
 
@@ -60,16 +61,16 @@ def test_the_cli_reads_the_warehouse_tables_from_the_environment(
     monkeypatch.setenv("ANALYTICS_BACKEND", "postgres")
     monkeypatch.setenv("ANALYTICS_BACKEND_URL", postgres_url)
     monkeypatch.setenv("ANALYTICS_CAMPAIGNS_TABLE", "campaigns")
-    assert cli.main(["kpis", "--by", "platform", "--json"]) == 0
+    assert main.main(["kpis", "--by", "platform", "--json"]) == 0
     on_postgres = json.loads(capsys.readouterr().out)
     local = ["kpis", str(scale_dir / "campaigns.parquet"), "--by", "platform", "--backend", "duckdb", "--json"]
-    assert cli.main(local) == 0
+    assert main.main(local) == 0
     on_duckdb = json.loads(capsys.readouterr().out)
     assert (on_postgres.pop("backend"), on_duckdb.pop("backend")) == ("postgres", "duckdb")
     platforms = pd.read_csv(scale_dir / "campaigns.csv", usecols=["platform"])["platform"].nunique()
     assert close(on_postgres, on_duckdb) and len(on_postgres["rows"]) == platforms
 
-    assert cli.main(["incrementality", str(scale_dir), "--method", "buckets", "--json"]) == 0  # payouts from DIR
+    assert main.main(["incrementality", str(scale_dir), "--method", "buckets", "--json"]) == 0  # payouts from DIR
     result = json.loads(capsys.readouterr().out)
     assert (result["backend"], result["method"]) == ("postgres", "buckets")
     assert result["contaminated_users"] > 0 and len(result["by_influencer"]) == 60
@@ -77,6 +78,6 @@ def test_the_cli_reads_the_warehouse_tables_from_the_environment(
 
 def test_a_missing_warehouse_table_is_one_line(postgres_url: str, capsys: Any) -> None:
     args = ["kpis", "--backend", "postgres", "--backend-url", postgres_url, "--campaigns-table", "nope", "--json"]
-    assert cli.main(args) == 2
+    assert main.main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: The backend has no table named 'nope'."]

@@ -1,4 +1,4 @@
-"""scale_stats.report_from_sums (the Incrementality page on a backend) against incrementality.analyse on the same
+"""sums_stats.report_from_sums (the Incrementality page on a backend) against incrementality.analyse on the same
 filters. Point estimates are the same arithmetic on the same sums: equal to 1e-9 (relative). Interval endpoints
 come from the normal approximation against the exact bootstrap: within 5% of the exact interval's width, the
 bound tests/scale/test_scale_stats.py explains."""
@@ -13,9 +13,10 @@ import ibis
 import pandas as pd
 import pytest
 
-from pipeline import backends, datasets, scale_stats
-from pipeline import incrementality as inc
 from pipeline.filters import InfluencerFilter, apply_influencer_filter
+from pipeline.influencers import incrementality as inc
+from pipeline.inputs import demo
+from pipeline.scale import backends, sums_stats
 
 IROAS_TOLERANCE = 0.05
 POINT_FIELDS = (
@@ -41,7 +42,7 @@ SPECS = {
 
 @pytest.fixture(scope="module")
 def local_tables(scale_dir: Path) -> dict[str, pd.DataFrame]:
-    return datasets.read_influencer_tables(scale_dir)
+    return demo.read_influencer_tables(scale_dir)
 
 
 def exact_report(tables: dict[str, pd.DataFrame], spec: InfluencerFilter) -> inc.IncrementalityReport:
@@ -62,7 +63,7 @@ def backend_report(
 ) -> inc.IncrementalityReport:
     settings = backends.BackendSettings(kind=kind, tracking=str(scale_dir))  # finds tracking_data.parquet
     table = backends.tracking_table(con, settings)
-    return scale_stats.report_from_sums(table, tables["influencers"], tables["payouts"], spec, breakdowns=breakdowns)
+    return sums_stats.report_from_sums(table, tables["influencers"], tables["payouts"], spec, breakdowns=breakdowns)
 
 
 def assert_same_overall(got: inc.IncrementalityReport, exact: inc.IncrementalityReport) -> None:

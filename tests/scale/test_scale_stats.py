@@ -1,4 +1,4 @@
-"""pipeline.scale_stats against the exact per-user bootstrap (pipeline.incrementality.compare_groups).
+"""pipeline.scale.sums_stats against the exact per-user bootstrap (pipeline.influencers.incrementality.compare_groups).
 
 Tolerances, and why:
 - point estimates (users, revenue, lift, incremental revenue, iROAS) are the same arithmetic on the same sums:
@@ -25,8 +25,8 @@ import pandas as pd
 import pytest
 
 import data_generation
-from pipeline import backends, scale_stats
-from pipeline import incrementality as inc
+from pipeline.influencers import incrementality as inc
+from pipeline.scale import backends, sums_stats
 
 IROAS_TOLERANCE = 0.05
 LIFT_TOLERANCE = 0.075
@@ -78,7 +78,7 @@ def demo() -> tuple[inc.IncrementalityReport, Any]:
 def test_demo_data_matches_the_exact_bootstrap(demo: tuple[Any, Any], method: str, tolerance: float) -> None:
     report, sums = demo
     assert sums.contaminated_users == report.contaminated_users > 0
-    got = scale_stats.compare_from_sums(sums.sums, report.overall.payout, method)
+    got = sums_stats.compare_from_sums(sums.sums, report.overall.payout, method)
     assert_matches_exact(got, report.overall, tolerance)
 
 
@@ -88,7 +88,7 @@ def test_seeded_tests_match_the_exact_bootstrap(seed: int) -> None:
     report, sums = exact_and_sums(tables["tracking_data"], tables["payouts"])
     for method, tolerance in (("normal", IROAS_TOLERANCE), ("buckets", LIFT_TOLERANCE)):
         assert_matches_exact(
-            scale_stats.compare_from_sums(sums.sums, report.overall.payout, method), report.overall, tolerance
+            sums_stats.compare_from_sums(sums.sums, report.overall.payout, method), report.overall, tolerance
         )
 
 
@@ -98,7 +98,7 @@ def test_normal_interval_covers_the_true_iroas_in_at_least_17_of_20_seeds() -> N
     for seed in range(COVERAGE_SEEDS):
         tables = data_generation.influencer_tables(seed, users_per_influencer=300)
         sums = backends.tracking_sums(ibis.memtable(tables["tracking_data"]))
-        got = scale_stats.compare_from_sums(sums.sums, float(tables["payouts"]["total_payout"].sum()))
+        got = sums_stats.compare_from_sums(sums.sums, float(tables["payouts"]["total_payout"].sum()))
         assert sums.contaminated_users == tables["truth"]["contaminated_users"]
         covered += got.iroas_ci_low <= tables["truth"]["iroas"] <= got.iroas_ci_high
     assert covered >= 17
@@ -106,9 +106,9 @@ def test_normal_interval_covers_the_true_iroas_in_at_least_17_of_20_seeds() -> N
 
 def test_bucket_bootstrap_is_reproducible_and_seeded(demo: tuple[Any, Any]) -> None:
     report, sums = demo
-    first = scale_stats.compare_from_sums(sums.sums, report.overall.payout, "buckets")
-    again = scale_stats.compare_from_sums(sums.sums, report.overall.payout, "buckets")
-    other = scale_stats.compare_from_sums(sums.sums, report.overall.payout, "buckets", seed=7)
+    first = sums_stats.compare_from_sums(sums.sums, report.overall.payout, "buckets")
+    again = sums_stats.compare_from_sums(sums.sums, report.overall.payout, "buckets")
+    other = sums_stats.compare_from_sums(sums.sums, report.overall.payout, "buckets", seed=7)
     assert first == again
     assert first.iroas_ci_low != other.iroas_ci_low
 
@@ -123,7 +123,7 @@ def sums_of(exposed: list[float], control: list[float]) -> pd.DataFrame:
 
 def test_normal_interval_by_hand() -> None:
     exposed, control = [0.0, 10.0, 20.0, 30.0], [0.0, 5.0, 10.0]
-    got = scale_stats.compare_from_sums(sums_of(exposed, control), payout=20.0)
+    got = sums_stats.compare_from_sums(sums_of(exposed, control), payout=20.0)
     var1, var0 = np.var(exposed, ddof=1), np.var(control, ddof=1)
     se = math.sqrt(var1 / 4 + var0 / 3)
     z = 1.959963984540054
@@ -137,7 +137,7 @@ def test_normal_interval_by_hand() -> None:
 def test_every_field_of_a_small_comparison_matches_compare_groups_except_the_interval() -> None:
     exposed, control = [3.0, 0.0, 7.5, 1.25, 0.0], [0.0, 2.0, 0.0, 1.0]
     exact = dataclasses.asdict(inc.compare_groups(np.array(exposed), np.array(control), 4.0))
-    got = dataclasses.asdict(scale_stats.compare_from_sums(sums_of(exposed, control), 4.0, "buckets"))
+    got = dataclasses.asdict(sums_stats.compare_from_sums(sums_of(exposed, control), 4.0, "buckets"))
     for key in ("iroas_ci_low", "iroas_ci_high", "lift_ci_low", "lift_ci_high"):
         assert math.isfinite(got.pop(key)) == math.isfinite(exact.pop(key)), key
     assert set(got) == set(exact)
@@ -152,32 +152,32 @@ def test_every_field_of_a_small_comparison_matches_compare_groups_except_the_int
 def test_an_empty_group_gives_the_same_problem_as_the_exact_path(
     exposed: list[float], control: list[float], fragment: str
 ) -> None:
-    got = scale_stats.compare_from_sums(sums_of(exposed, control), 10.0)
+    got = sums_stats.compare_from_sums(sums_of(exposed, control), 10.0)
     exact = inc.compare_groups(np.array(exposed), np.array(control), 10.0)
     assert got.problem == exact.problem and fragment in got.problem
     assert math.isnan(got.iroas) and math.isnan(got.iroas_ci_low) and math.isnan(got.p_value)
 
 
 def test_one_user_a_group_or_no_payout_gives_no_interval_and_says_why() -> None:
-    single = scale_stats.compare_from_sums(sums_of([5.0], [1.0, 2.0]), 10.0)
+    single = sums_stats.compare_from_sums(sums_of([5.0], [1.0, 2.0]), 10.0)
     assert math.isnan(single.iroas_ci_low) and math.isnan(single.p_value) and single.iroas == pytest.approx(0.35)
     assert "too few" in single.warnings[0]
-    unpaid = scale_stats.compare_from_sums(sums_of([5.0, 6.0], [1.0, 2.0]), 0.0)
+    unpaid = sums_stats.compare_from_sums(sums_of([5.0, 6.0], [1.0, 2.0]), 0.0)
     assert math.isnan(unpaid.iroas) and math.isnan(unpaid.iroas_ci_low) and not math.isinf(unpaid.iroas)
     assert math.isfinite(unpaid.lift_ci_low)
     assert any("no payout" in warning for warning in unpaid.warnings)
 
 
 def test_identical_revenue_everywhere_gives_a_zero_width_interval_not_nan() -> None:
-    got = scale_stats.compare_from_sums(sums_of([2.0] * 5, [2.0] * 5), 10.0)
+    got = sums_stats.compare_from_sums(sums_of([2.0] * 5, [2.0] * 5), 10.0)
     assert got.iroas == 0 and got.iroas_ci_low == got.iroas_ci_high == 0 and got.p_value == 1.0
 
 
 def test_bad_requests_are_one_sentence() -> None:
-    with pytest.raises(scale_stats.ScaleStatsError, match="Unknown interval method 'exact'"):
-        scale_stats.compare_from_sums(sums_of([1.0], [1.0]), 1.0, method="exact")
-    with pytest.raises(scale_stats.ScaleStatsError, match="missing column"):
-        scale_stats.compare_from_sums(pd.DataFrame({"group": [1]}), 1.0)
+    with pytest.raises(sums_stats.ScaleStatsError, match="Unknown interval method 'exact'"):
+        sums_stats.compare_from_sums(sums_of([1.0], [1.0]), 1.0, method="exact")
+    with pytest.raises(sums_stats.ScaleStatsError, match="missing column"):
+        sums_stats.compare_from_sums(pd.DataFrame({"group": [1]}), 1.0)
 
 
 def test_slices_get_their_influencers_payout_only_when_they_have_exposed_users(demo: tuple[Any, Any]) -> None:
@@ -186,7 +186,7 @@ def test_slices_get_their_influencers_payout_only_when_they_have_exposed_users(d
     exact = inc.analyse(tracking, payouts, breakdowns=("influencer",), n_resamples=200).breakdowns["influencer"]
     sums = backends.tracking_sums(ibis.memtable(tracking), ("influencer_id",)).sums
     per_influencer = payouts.groupby("influencer_id")["total_payout"].sum()
-    got = scale_stats.compare_slices(sums, "influencer_id", per_influencer)
+    got = sums_stats.compare_slices(sums, "influencer_id", per_influencer)
     assert list(got) == exact["influencer_id"].tolist()
     for _, row in exact.iterrows():
         comparison = got[row["influencer_id"]]

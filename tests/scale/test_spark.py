@@ -9,8 +9,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from pipeline import backends, cli, engine, scale_stats
+from pipeline.cli import main
 from pipeline.filters import CampaignFilter
+from pipeline.scale import backends, engine, sums_stats
 from tests.scale.compare import close
 
 DAY = pd.Timestamp("2025-03-14")
@@ -64,9 +65,9 @@ def test_spark_tracking_sums_and_comparisons_equal_duckdb(spark_con: Any, duckdb
     on_duckdb = backends.tracking_sums(duckdb_con.read_csv(str(scale_dir / "tracking_data.csv")))
     pd.testing.assert_frame_equal(on_spark.sums, on_duckdb.sums, check_exact=False, rtol=1e-9)
     assert on_spark.contaminated_users == on_duckdb.contaminated_users > 0
-    for method in scale_stats.METHODS:
-        spark_result = scale_stats.compare_from_sums(on_spark.sums, 50_000.0, method)
-        duckdb_result = scale_stats.compare_from_sums(on_duckdb.sums, 50_000.0, method)
+    for method in sums_stats.METHODS:
+        spark_result = sums_stats.compare_from_sums(on_spark.sums, 50_000.0, method)
+        duckdb_result = sums_stats.compare_from_sums(on_duckdb.sums, 50_000.0, method)
         assert close(spark_result, duckdb_result)
         assert spark_result.iroas_ci_low < spark_result.iroas < spark_result.iroas_ci_high
 
@@ -78,7 +79,7 @@ def test_the_cli_gives_the_same_json_on_spark_and_duckdb(
     for kind in ("spark", "duckdb"):
         for command in (["kpis", str(scale_dir / "campaigns.parquet"), "--by", "platform"], ["incrementality"]):
             args = [*command, str(scale_dir)] if command == ["incrementality"] else command
-            assert cli.main([*args, "--backend", kind, "--json"]) == 0
+            assert main.main([*args, "--backend", kind, "--json"]) == 0
             outputs[kind, command[0]] = json.loads(capsys.readouterr().out)
     for command in ("kpis", "incrementality"):
         spark, duckdb = outputs["spark", command], outputs["duckdb", command]

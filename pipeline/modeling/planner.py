@@ -19,7 +19,6 @@ greedy step looks ahead over several grid units (best gain per dollar) to jump f
 
 from __future__ import annotations
 
-import argparse
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,8 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline import features, kpis
-from pipeline.forecast import Forecaster
+from pipeline import kpis
+from pipeline.modeling import features
+from pipeline.modeling.forecast import Forecaster
 
 LINE_FIELDS = features.FORECAST_CATEGORICAL
 TARGETS = features.FORECAST_TARGETS
@@ -370,57 +370,6 @@ def default_lines(forecaster: Forecaster, budget: float) -> pd.DataFrame:
     frame = pd.DataFrame(combos, columns=["platform", "campaign_type"])
     frame["device"], frame["content_type"] = forecaster.defaults["device"], forecaster.defaults["content_type"]
     return frame[list(LINE_FIELDS)].assign(spend=budget / len(frame))
-
-
-def _load(models: object) -> Forecaster:
-    from pipeline.forecast import load_forecaster
-
-    return load_forecaster(models)  # type: ignore[arg-type]
-
-
-def command_predict(args: argparse.Namespace) -> dict[str, object]:
-    """`python -m pipeline predict`: one scenario's predictions with 90% intervals and ratios."""
-    from pipeline.cli import CliError
-
-    forecaster = _load(args.models)
-    fields = {"platform": args.platform, "device": args.device}
-    fields |= {"campaign_type": args.campaign_type, "content_type": args.content_type}
-    try:
-        result = predict_scenario(forecaster, args.spend, **fields)
-    except ValueError as error:
-        raise CliError(str(error)) from error
-    return {**result, "coverage": 0.9}
-
-
-def command_optimize(args: argparse.Namespace) -> dict[str, object]:
-    """`python -m pipeline optimize`: the default lines (one per platform x campaign type) with bounds
-    0..budget, optimised for the objective; the equal split is the baseline."""
-    from pipeline.cli import CliError
-
-    forecaster = _load(args.models)
-    if not np.isfinite(args.budget) or args.budget <= 0:
-        raise CliError("The budget must be a positive number.")
-    lines = default_lines(forecaster, args.budget).assign(min_spend=0.0, max_spend=float(args.budget))
-    try:
-        optimum = optimize_budget(forecaster, lines, args.budget, args.objective)
-    except PlanError as error:
-        raise CliError(str(error)) from error
-    _, baseline = predict_plan(forecaster, lines[[*LINE_FIELDS, "spend"]])
-    allocation = optimum.lines.rename(columns={"revenue": "predicted_revenue", "conversions": "predicted_conversions"})
-    keep = [*LINE_FIELDS, "spend", "predicted_revenue", "predicted_conversions"]
-    return {
-        "objective": args.objective,
-        "budget": float(args.budget),
-        "method": optimum.method,
-        "allocation": allocation[keep].to_dict(orient="records"),
-        "predicted_revenue": optimum.total["revenue"],
-        "predicted_conversions": optimum.total["conversions"],
-        "baseline": {
-            "name": "equal split",
-            "predicted_revenue": baseline["revenue"],
-            "predicted_conversions": baseline["conversions"],
-        },
-    }
 
 
 def outcome_table(record: Mapping[str, object]) -> pd.DataFrame:

@@ -1,11 +1,11 @@
 """Incrementality from per-group sums only, for tracking data too big to bring back user by user.
 
-pipeline.backends.tracking_sums returns, per group (and per user bucket): users n, Σ revenue per user R and
+pipeline.scale.backends.tracking_sums returns, per group (and per user bucket): users n, Σ revenue per user R and
 Σ (revenue per user)² S. That is all these estimates need:
 
     r = R/n (revenue per user), s² = (S − R²/n)/(n − 1) (its sample variance)
 
-The point estimates (lift, incremental revenue, iROAS; formulas in pipeline.incrementality) are the exact
+The point estimates (lift, incremental revenue, iROAS; formulas in pipeline.influencers.incrementality) are the exact
 path's. The p-value is the same Welch t-test, from (r, s, n) instead of the raw values. Two intervals:
 
 - "normal" (the default of the CLI at scale): a normal approximation for the difference of
@@ -20,24 +20,22 @@ path's. The p-value is the same Welch t-test, from (r, s, n) instead of the raw 
   Σ users). It keeps the bootstrap's asymmetry for skewed revenue, at the price of ~2,000 rows per group and
   a Monte Carlo error of its own.
 
-The exact per-user bootstrap (pipeline.incrementality.compare_groups) stays the method for data in memory.
+The exact per-user bootstrap (pipeline.influencers.incrementality.compare_groups) stays the method for data in memory.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
-from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pipeline import backends, config, kpis
-from pipeline import incrementality as inc
+from pipeline import kpis
 from pipeline.filters import InfluencerFilter, matching_influencer_ids
+from pipeline.influencers import incrementality as inc
+from pipeline.scale import backends
 
 METHODS = ("normal", "buckets")
 DEFAULT_METHOD = "normal"
@@ -190,61 +188,6 @@ def compare_slices(
         payout = float(payouts.get(value, 0.0)) if has_exposed else 0.0
         out[value] = compare_from_sums(part, payout, method, n_resamples, seed)
     return out
-
-
-# ---------------------------------------------------------------- CLI
-
-
-def _payouts(directory: Path) -> pd.Series:
-    """Total payout per influencer from DIR/payouts.csv (small: it stays local whatever the backend)."""
-    from pipeline.cli import CliError
-
-    path = directory / config.PAYOUTS_FILE
-    if not path.is_file():
-        raise CliError(f"{directory} has no {config.PAYOUTS_FILE}.")
-    try:
-        payouts = inc.validate_payouts(inc._read_csv(path))
-    except inc.IncrementalityInputError as exc:
-        raise CliError(str(exc)) from None
-    return payouts.groupby("influencer_id")["total_payout"].sum()
-
-
-def command_incrementality(args: argparse.Namespace) -> dict[str, Any]:
-    """`python -m pipeline incrementality [DIR] [--backend KIND] [--method normal|buckets]`: the exact in-memory
-    path (incrementality.command_incrementality) unless a backend is chosen; then the tracking sums come from
-    that backend (DIR's tracking data for DuckDB/Spark, else --tracking-table or the configured table), payouts
-    from DIR/payouts.csv, and the interval from `method`. Same JSON, plus `backend` and `method`."""
-    from pipeline.cli import CliError
-
-    kind = backends.chosen_kind(args)
-    if kind is None:
-        if args.directory is None:
-            raise CliError("incrementality needs a folder of tracking data, or --backend to read a configured table.")
-        return inc.command_incrementality(args)
-    directory = Path(args.directory) if args.directory is not None else config.data_dir()
-    if not directory.is_dir():
-        raise CliError(f"{directory} is not a folder.")
-    share = getattr(args, "expected_share", None) or inc.EXPECTED_EXPOSED_SHARE
-    if not 0 < share < 1:
-        raise CliError("--expected-share must be between 0 and 1.")
-    method = getattr(args, "method", None) or DEFAULT_METHOD
-    payouts = _payouts(directory)
-    settings = backends.cli_settings(args, kind, args.directory, "tracking_table")
-    with backends.plain_errors(settings):
-        table = backends.tracking_table(backends.connect(settings), settings)
-        overall_sums = backends.tracking_sums(table)
-        slice_sums = backends.tracking_sums(table, ("influencer_id",))
-    overall = compare_from_sums(overall_sums.sums, float(payouts.sum()), method)
-    if overall.problem:
-        raise CliError(overall.problem)
-    by_influencer = compare_slices(slice_sums.sums, "influencer_id", payouts, method)
-    rows = {int(value): asdict(comparison) for value, comparison in by_influencer.items()}
-    srm_p = inc.srm_p_value(overall.exposed_users, overall.control_users, share)
-    return {
-        **inc.cli_summary(overall, overall_sums.contaminated_users, srm_p, rows),
-        "backend": kind,
-        "method": method,
-    }
 
 
 # ---------------------------------------------------------------- the page's report from a backend

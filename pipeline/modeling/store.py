@@ -1,7 +1,7 @@
 """Saved models: `models/NAME.joblib` plus `models/NAME.json`, verified before anything is unpickled.
 
 - NAME.joblib holds one object: an sklearn Pipeline (preprocessing + estimator), or for the
-  forecaster a `pipeline.forecast.Forecaster`, a small container of Pipelines (one per target and
+  forecaster a `pipeline.modeling.forecast.Forecaster`, a small container of Pipelines (one per target and
   quantile) saved in one file.
 - NAME.json holds the metadata: metrics, features, a hash of the training data, library versions,
   creation time and the sha256 of the .joblib bytes.
@@ -9,7 +9,7 @@
 Loading reads the JSON first, compares the library versions with this process's, reads the .joblib
 bytes once, checks their sha256 against the JSON and only then unpickles those same bytes. A missing,
 corrupt, truncated, tampered or version-mismatched artifact raises `ArtifactInvalid` and is never
-unpickled; callers retrain it (pipeline.training.ensure_models). Models are only ever read from the
+unpickled; callers retrain it (pipeline.modeling.roi.ensure_models). Models are only ever read from the
 models folder, never from an upload.
 
 Writes are atomic (a temporary file in the same folder, then os.replace) and happen under one

@@ -21,10 +21,8 @@ cannot be apportioned: its payout counts in the overall total only (with a warni
 
 from __future__ import annotations
 
-import argparse
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,7 +30,7 @@ import pandas as pd
 import pandera.pandas as pa
 from scipy import stats
 
-from pipeline import config, schemas
+from pipeline import schemas
 from pipeline.kpis import safe_divide
 
 ALPHA = 0.05
@@ -306,7 +304,7 @@ def build_comparison(
     warnings: tuple[str, ...] = (),
 ) -> GroupComparison:
     """A GroupComparison from the group sizes and revenue totals, with the point estimates by the module's
-    formulas, whatever produced the intervals (the exact bootstrap here, sums in pipeline.scale_stats).
+    formulas, whatever produced the intervals (the exact bootstrap here, sums in pipeline.scale.sums_stats).
     With an empty group only the counts, totals and `problem` are set."""
     problem = empty_group_problem(n1, n0)
     r1, r0 = float(safe_divide(big_r1, n1)), float(safe_divide(big_r0, n0))
@@ -733,7 +731,7 @@ def verdict(comparison: GroupComparison) -> str:
     return sentence
 
 
-# ---------------------------------------------------------------- ground-truth check and CLI
+# ---------------------------------------------------------------- ground-truth check
 
 
 def full_coverage(n_seeds: int, users_per_influencer: int = 1200, n_influencers: int = 60) -> dict[str, Any]:
@@ -763,76 +761,4 @@ def full_coverage(n_seeds: int, users_per_influencer: int = 1200, n_influencers:
         "mean_interval_width": float(np.mean(widths)) if widths else float("nan"),
         "missed_seeds": missed,
         "contamination_counts_match": bool(counts_ok),
-    }
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    from pipeline.cli import CliError
-
-    try:
-        return pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise CliError(f"{path.name} could not be read as CSV ({str(exc).splitlines()[0]}).") from None
-
-
-def command_incrementality(args: argparse.Namespace) -> dict[str, Any]:
-    """`python -m pipeline incrementality DIR`: overall and per-influencer iROAS for DIR's CSVs."""
-    from pipeline.cli import CliError
-
-    directory = Path(args.directory)
-    if not directory.is_dir():
-        raise CliError(f"{directory} is not a folder.")
-    for name in (config.TRACKING_FILE, config.PAYOUTS_FILE):
-        if not (directory / name).is_file():
-            raise CliError(f"{directory} has no {name}.")
-    tracking = _read_csv(directory / config.TRACKING_FILE)
-    payouts = _read_csv(directory / config.PAYOUTS_FILE)
-    share = getattr(args, "expected_share", None) or EXPECTED_EXPOSED_SHARE
-    if not 0 < share < 1:
-        raise CliError("--expected-share must be between 0 and 1.")
-    try:
-        report = analyse(tracking, payouts, expected_exposed_share=share, breakdowns=("influencer",))
-    except IncrementalityInputError as exc:
-        raise CliError(str(exc)) from None
-    if report.problem:
-        raise CliError(report.problem)
-    by_influencer = report.breakdowns.get("influencer", pd.DataFrame(columns=["influencer_id"]))
-    rows = {int(row["influencer_id"]): row.to_dict() for _, row in by_influencer.iterrows()}
-    return cli_summary(report.overall, report.contaminated_users, report.srm_p_value, rows)
-
-
-CLI_INFLUENCER_KEYS = (
-    "exposed_users",
-    "control_users",
-    "lift",
-    "incremental_revenue",
-    "payout",
-    "iroas",
-    "iroas_ci_low",
-    "iroas_ci_high",
-    "p_value",
-)
-
-
-def cli_summary(
-    overall: GroupComparison, contaminated_users: int, srm_p: float, by_influencer: dict[int, dict[str, Any]]
-) -> dict[str, Any]:
-    """The `incrementality` command's JSON, whichever path computed it; `by_influencer` maps an influencer id
-    to its breakdown values (CLI_INFLUENCER_KEYS)."""
-    return {
-        "exposed_users": overall.exposed_users,
-        "control_users": overall.control_users,
-        "contaminated_users": contaminated_users,
-        "lift": overall.lift,
-        "incremental_revenue": overall.incremental_revenue,
-        "payout": overall.payout,
-        "iroas": overall.iroas,
-        "iroas_ci": [overall.iroas_ci_low, overall.iroas_ci_high],
-        "p_value": overall.p_value,
-        "srm_p_value": srm_p,
-        "verdict": verdict(overall),
-        "by_influencer": [
-            {"influencer_id": influencer, **{key: values[key] for key in CLI_INFLUENCER_KEYS}}
-            for influencer, values in by_influencer.items()
-        ],
     }

@@ -34,7 +34,6 @@ import difflib
 import io
 import re
 import unicodedata
-from argparse import Namespace
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,8 +43,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from pipeline import kpis
-from pipeline.datasets import tidy_campaigns
+from pipeline.inputs.demo import tidy_campaigns
 from pipeline.schemas import CAMPAIGN_DIMENSIONS, CAMPAIGN_MEASURES, INFLUENCER_TYPES, PAYOUT_BASES, SCHEMAS
 
 KINDS = ("campaigns", "influencers", "posts", "tracking", "payouts")
@@ -1107,71 +1105,3 @@ def ingest(
 def campaign_totals(frame: pd.DataFrame) -> dict[str, float]:
     """Σ spend, impressions, clicks, conversions and revenue (NaN for a column the frame lacks)."""
     return {key: float(frame[key].sum()) if key in frame.columns else float("nan") for key in TOTAL_KEYS}
-
-
-def _cli_ingest(path: Path) -> IngestResult:
-    from pipeline.cli import CliError
-
-    if not path.exists():
-        raise CliError(f"File not found: {path}.")
-    if not path.is_file():
-        raise CliError(f"{path} is a folder, not a file.")
-    try:
-        return ingest(path)
-    except IngestError as exc:
-        raise CliError(str(exc)) from exc
-
-
-def command_ingest(args: Namespace) -> dict[str, Any]:
-    """`python -m pipeline ingest FILE [--out F.parquet] --json`: what was read, kept, dropped and mapped."""
-    result = _cli_ingest(args.file)
-    summary: dict[str, Any] = {
-        "kind": result.kind,
-        "rows_read": result.rows_read,
-        "rows_kept": result.rows_kept,
-        "dropped": result.dropped,
-        "mapping": result.mapping,
-        "estimated": result.estimated,
-        "uncertain": result.uncertain,
-        "assumptions": result.assumptions,
-    }
-    if result.kind == "campaigns":
-        summary["platforms"] = result.platforms
-        summary["totals"] = campaign_totals(result.frame)
-    if getattr(args, "out", None) is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        result.frame.to_parquet(args.out, index=False)
-        summary["out"] = str(args.out)
-    return summary
-
-
-def _kpi_records(table: pd.DataFrame, by: list[str]) -> list[dict[str, Any]]:
-    out = table.copy()
-    for ratio in KPI_RATIOS:
-        if ratio not in out.columns:
-            out[ratio] = np.nan
-    for column in by:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d")
-        elif isinstance(out[column].dtype, pd.CategoricalDtype):
-            out[column] = out[column].astype("object")
-    return out.astype("object").where(out.notna(), None).to_dict("records")
-
-
-def command_kpis(args: Namespace) -> dict[str, Any]:
-    """`python -m pipeline kpis FILE --by DIM[,DIM] --json`: ratio-of-sums KPIs per group and in total."""
-    from pipeline.cli import CliError
-
-    result = _cli_ingest(args.file)
-    if result.kind != "campaigns":
-        raise CliError(f"kpis needs a campaign file, but {args.file.name} is a {result.kind} table.")
-    frame = result.frame
-    by = [d.strip() for d in (args.by or "").split(",") if d.strip()]
-    available = [c for c in frame.columns if c not in CAMPAIGN_MEASURES]
-    unknown = [d for d in by if d not in available]
-    if unknown:
-        raise CliError(f"Unknown dimension {unknown[0]!r}; available: {', '.join(available)}.")
-    total = kpis.kpi_totals(frame)
-    for ratio in KPI_RATIOS:
-        total.setdefault(ratio, float("nan"))
-    return {"rows": _kpi_records(kpis.kpi_table(frame, by), by), "total": total}

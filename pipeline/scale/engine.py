@@ -1,7 +1,7 @@
 """Campaign aggregation (filter, then group-by sums) run where it is fastest for the data's size.
 
 An in-memory frame, and a data set below DUCKDB_MIN_ROWS, stays on the simple pandas path (pipeline.filters +
-pipeline.reporting.rollup). A bigger campaigns.parquet is aggregated by DuckDB SQL straight from the file, so
+pipeline.campaigns.cube.rollup). A bigger campaigns.parquet is aggregated by DuckDB SQL straight from the file, so
 the server need not load or hold the raw rows. engine="duckdb" also scans an in-memory frame in place.
 Both paths return the same frame: `by` columns as strings (dates as
 datetime64), float sums of every measure, and `rows` (int64), sorted by `by`. Filter values are always
@@ -16,9 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import kpis, reporting
-from pipeline.datasets import read_campaigns
+from pipeline import kpis
+from pipeline.campaigns import cube
 from pipeline.filters import CAMPAIGN_FILTER_COLUMNS, CampaignFilter, apply_campaign_filter, distinct_values
+from pipeline.inputs.demo import read_campaigns
 from pipeline.schemas import CAMPAIGN_DIMENSIONS, CAMPAIGN_MEASURES
 
 PARQUET_FILE = "campaigns.parquet"
@@ -29,7 +30,7 @@ PARQUET_FILE = "campaigns.parquet"
 # below 2M rows the frame is small (68 MB per 1M rows) and loaded once, so the simple path wins.
 DUCKDB_MIN_ROWS = 2_000_000
 ENGINES = ("auto", "pandas", "duckdb")
-# Missing dimension values read as this, as pipeline.datasets.tidy_campaigns does.
+# Missing dimension values read as this, as pipeline.inputs.demo.tidy_campaigns does.
 MISSING_LABEL = "(none)"
 
 CampaignSource = pd.DataFrame | Path | str
@@ -94,7 +95,7 @@ def check_dimensions(by: Sequence[str]) -> list[str]:
 
 
 def normalise_sums(sums: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    """The engines' one output shape (module docstring) for sums computed elsewhere, e.g. by pipeline.backends."""
+    """The engines' one output shape (module docstring) for sums computed elsewhere, e.g. by pipeline.scale.backends."""
     return _normalise(sums, _check_by(by))
 
 
@@ -103,7 +104,7 @@ def _pandas_sums(frame: pd.DataFrame, spec: CampaignFilter, by: list[str]) -> pd
     if missing:
         raise EngineError(f"The data has no {', '.join(missing)} column to group by.")
     filtered = apply_campaign_filter(frame, spec)
-    return reporting.rollup(filtered[[*by, *kpis.measures_in(filtered)]], by)
+    return cube.rollup(filtered[[*by, *kpis.measures_in(filtered)]], by)
 
 
 def _where(spec: CampaignFilter, columns: set[str]) -> tuple[str, list[object]]:

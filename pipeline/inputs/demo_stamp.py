@@ -1,6 +1,6 @@
-"""`python -m pipeline ensure-data`: make sure a demo data folder is complete and readable, fast when it is.
+"""The record that lets `python -m pipeline ensure-data` answer fast when the demo folder is unchanged.
 
-The full check (pipeline.datasets.demo_data_problem) reads and validates every table: about 2 s on the 50k
+The full check (pipeline.inputs.demo.demo_data_problem) reads and validates every table: about 2 s on the 50k
 demo, most of it importing pandas and pandera. After it passes, or after a repair, each demo file's size and
 modification time is recorded in .demo-data.checked.json. While they are unchanged the next run answers "ok"
 from that record without importing pandas (about 0.1 s), so `make run` and `make test` stay quick; any change
@@ -9,7 +9,6 @@ to a demo file brings the full check back. This module imports only the standard
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import tempfile
@@ -17,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import config
-from pipeline.cli import CliError, data_dir_arg
 
 STAMP_FILE = ".demo-data.checked.json"
 # Bump when the checks change, so folders passed by older checks are checked again.
@@ -61,33 +59,3 @@ def record_check(directory: Path, signature: dict[str, list[int]]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def command_ensure_data(args: argparse.Namespace) -> dict[str, Any]:
-    """Check the demo folder; generate it when empty, repair it when anything is missing or unreadable.
-
-    Returns status ("ok", "generated" or "repaired"), a one-sentence message, the folder, and where the
-    previous files were kept after a repair (else null)."""
-    directory = data_dir_arg(args.data)
-    if directory.exists() and not directory.is_dir():
-        raise CliError(f"{directory} is a file, not a data folder.")
-    if unchanged_since_check(directory):
-        return _result("ok", f"The demo data in {directory} is unchanged since its last full check.", directory)
-    from pipeline import datasets  # pandas and pandera load only when a full check is needed
-
-    signature = files_signature(directory)  # taken before the check: a change during it is caught next time
-    if datasets.demo_data_problem(directory) is None:
-        record_check(directory, signature)
-        return _result("ok", f"The demo data in {directory} is complete and readable.", directory)
-    repair = datasets.repair_demo_data(directory)
-    record_check(directory, files_signature(directory))
-    return _result(repair.status, repair.message, directory, repair.moved_to)
-
-
-def _result(status: str, message: str, directory: Path, moved_to: Path | None = None) -> dict[str, Any]:
-    return {
-        "status": status,
-        "message": message,
-        "directory": str(directory),
-        "moved_to": str(moved_to) if moved_to is not None else None,
-    }

@@ -32,7 +32,7 @@ spend, so the whole interval is monotonic in spend by construction. (Quantile-lo
 tried first: scikit-learn's HistGradientBoosting re-fits pinball-loss leaf values after growing each
 tree without the monotonic constraint, and its 5%/95% models did fall as spend rose.)
 
-All Pipelines sit in one `Forecaster` object saved as one joblib (see pipeline.artifacts). Because a
+All Pipelines sit in one `Forecaster` object saved as one joblib (see pipeline.modeling.store). Because a
 gradient-boosted tree is piecewise constant in spend between the split thresholds, the forecaster
 also compiles its Pipelines into an exact lookup table (category combination x spend interval) at
 fit time, which answers one row in well under a millisecond; `predict_with_pipelines` is the
@@ -56,7 +56,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 from threadpoolctl import threadpool_limits
 
-from pipeline import artifacts, config, features
+from pipeline import config
+from pipeline.modeling import features, store
 
 NAME = "forecaster"
 COVERAGE = 0.90
@@ -443,12 +444,12 @@ def load_forecaster(models_dir: Path | None = None, data_dir: Path | None = None
     """The saved forecaster, verified; retrained from `data_dir` first when missing or invalid."""
     models_dir = models_dir or config.models_dir()
     try:
-        model, _ = artifacts.load(models_dir, NAME)
-    except artifacts.ArtifactInvalid:
-        from pipeline import training  # training imports this module
+        model, _ = store.load(models_dir, NAME)
+    except store.ArtifactInvalid:
+        from pipeline.modeling import roi  # roi imports this module
 
-        training.ensure_models(data_dir or config.data_dir(), models_dir, names=(NAME,), check_data=False)
-        model, _ = artifacts.load(models_dir, NAME)
+        roi.ensure_models(data_dir or config.data_dir(), models_dir, names=(NAME,), check_data=False)
+        model, _ = store.load(models_dir, NAME)
     if not isinstance(model, Forecaster):
-        raise artifacts.ArtifactInvalid(f"{NAME}: the saved object is not a Forecaster")
+        raise store.ArtifactInvalid(f"{NAME}: the saved object is not a Forecaster")
     return model

@@ -7,7 +7,6 @@ saved models' metadata.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import html
 import io
@@ -22,8 +21,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from pipeline import kpis, segments, training
-from pipeline.cli import CliError, data_dir_arg, models_dir_arg
+from pipeline import kpis
+from pipeline.modeling import roi, segments
 
 DPI = 90
 KPI_COLUMNS = ("ctr", "cpc", "cpa", "roi")
@@ -117,9 +116,9 @@ def _table(frame: pd.DataFrame, formats: dict[str, str] | None = None) -> str:
 
 
 def data_notes(campaigns: pd.DataFrame, metadata: dict[str, dict[str, Any]], result: segments.SegmentResult) -> str:
-    forecaster = metadata.get(training.FORECASTER, {})
+    forecaster = metadata.get(roi.FORECASTER, {})
     info = forecaster.get("data", {})
-    any_roi = next((metadata[n] for n in training.ROI_MODELS if n in metadata), {})
+    any_roi = next((metadata[n] for n in roi.ROI_MODELS if n in metadata), {})
     zero_spend = int((campaigns["spend"] <= 0).sum())
     notes = [
         f"Data: {len(campaigns):,} daily rows from {info.get('start')} to {info.get('end')} "
@@ -129,7 +128,7 @@ def data_notes(campaigns: pd.DataFrame, metadata: dict[str, dict[str, Any]], res
         f"{zero_spend:,} zero-spend rows have no ROI and are left out of the ROI models; those models use "
         f"{any_roi.get('rows', 0):,} weekly campaign x ad set x device rows, only pre-launch inputs "
         f"({', '.join(any_roi.get('features', []))}), and {any_roi.get('folds', '—')}-fold GroupKFold by campaign.",
-        f"Classification label: ROI > {any_roi.get('threshold', training.DEFAULT_THRESHOLD):g}.",
+        f"Classification label: ROI > {any_roi.get('threshold', roi.DEFAULT_THRESHOLD):g}.",
         f"Segments: {len(result.assignments)} campaign x ad set units, k = {result.k} chosen by silhouette "
         f"({result.score:.3f}); {len(result.excluded)} units without spend, clicks or conversions left out.",
     ]
@@ -145,7 +144,7 @@ def data_notes(campaigns: pd.DataFrame, metadata: dict[str, dict[str, Any]], res
 def build_report(campaigns: pd.DataFrame, metadata: dict[str, dict[str, Any]]) -> str:
     """The whole report as one HTML string (campaigns: the table the models were trained on)."""
     result = segments.segment_campaigns(campaigns)
-    comparison = training.comparison_table(metadata)
+    comparison = roi.comparison_table(metadata)
     bars, pairs = segment_charts(result)
     profile_formats = {
         "spend": "${:,.0f}",
@@ -167,26 +166,10 @@ def build_report(campaigns: pd.DataFrame, metadata: dict[str, dict[str, Any]]) -
         _table(comparison, {"mean": "{:.3f}", "std": "{:.3f}"}),
         comparison_chart(comparison),
         "<h2>Forecaster (held-out rows)</h2>",
-        _table(training.coverage_table(metadata), {"r2": "{:.3f}", "mape": "{:.1%}", "coverage_90": "{:.1%}"}),
+        _table(roi.coverage_table(metadata), {"r2": "{:.3f}", "mape": "{:.1%}", "coverage_90": "{:.1%}"}),
         "<h2>Data notes</h2>",
         data_notes(campaigns, metadata, result),
     ]
     body = "\n".join(sections)
     head = f'<meta charset="utf-8"><title>Campaign analytics report</title><style>{STYLE}</style>'
     return f"<!doctype html><html><head>{head}</head><body>{body}</body></html>"
-
-
-def command_report(args: argparse.Namespace) -> dict[str, Any]:
-    """`python -m pipeline report --out DIR`: write DIR/report.html (trains missing models first)."""
-    data_dir, models_dir = data_dir_arg(args.data), models_dir_arg(args.models)
-    try:
-        training.ensure_models(data_dir, models_dir)
-        bundle = training.load_models(models_dir)
-        campaigns = training.read_training_data(data_dir)
-        page = build_report(campaigns, bundle.metadata)
-    except ValueError as exc:
-        raise CliError(str(exc)) from exc
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "report.html"
-    path.write_text(page, encoding="utf-8")
-    return {"path": str(path), "images": page.count("data:image/png;base64,"), "bytes": len(page.encode())}

@@ -1,12 +1,12 @@
 """Training, evaluation and (re)building of every saved model.
 
-Models (each saved by pipeline.artifacts as models/NAME.joblib + NAME.json):
+Models (each saved by pipeline.modeling.store as models/NAME.joblib + NAME.json):
 - roi_clf_logistic, roi_clf_forest, roi_clf_boosting: is ROI > threshold (default 0)?
 - roi_reg_linear, roi_reg_forest, roi_reg_boosting: ROI itself.
-- forecaster: outcomes from spend (pipeline.forecast).
-- segments: the KMeans pipeline of the campaign segments (pipeline.segments).
+- forecaster: outcomes from spend (pipeline.modeling.forecast).
+- segments: the KMeans pipeline of the campaign segments (pipeline.modeling.segments).
 
-ROI models see only pre-launch inputs (pipeline.features.ROI_FEATURES). A row is one campaign x ad
+ROI models see only pre-launch inputs (pipeline.modeling.features.ROI_FEATURES). A row is one campaign x ad
 set x device x week, because daily ROI is mostly noise and undefined on zero-spend days (those are
 dropped). Scores are the mean ± std over GroupKFold folds grouped by campaign, so no campaign sits on
 both sides of a split. Out-of-fold predictions give the ROC curve, confusion matrix and
@@ -17,7 +17,6 @@ is then refitted on every row.
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -48,8 +47,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from pipeline import artifacts, datasets, features, forecast, segments
-from pipeline.cli import CliError, data_dir_arg, models_dir_arg
+from pipeline.inputs import demo
+from pipeline.modeling import features, forecast, segments, store
 
 DEFAULT_THRESHOLD = 0.0
 MAX_FOLDS = 5
@@ -287,7 +286,7 @@ def train_roi_models(
         raise ValueError("There are no weeks with spend to learn ROI from.")
     x = data[list(features.ROI_FEATURES)]
     trained = {}
-    with threadpool_limits(limits=1):  # see pipeline.forecast: threads only contend on this machine
+    with threadpool_limits(limits=1):  # see pipeline.modeling.forecast: threads only contend on this machine
         for name in names:
             trained[name] = _train_roi_model(name, data, x, threshold, progress)
     return trained
@@ -336,7 +335,7 @@ def data_info(campaigns: pd.DataFrame, data_dir: Path) -> dict[str, Any]:
         "rows": len(campaigns),
         "start": None if dates.empty else str(dates.min().date()),
         "end": None if dates.empty else str(dates.max().date()),
-        "hash": artifacts.frame_hash(campaigns),
+        "hash": store.frame_hash(campaigns),
     }
 
 
@@ -346,7 +345,7 @@ def read_training_data(data_dir: Path) -> pd.DataFrame:
         raise ValueError(
             f"No campaigns.csv in {data_dir}; generate it with: python data_generation.py --out {data_dir}"
         )
-    return datasets.read_campaigns(data_dir)
+    return demo.read_campaigns(data_dir)
 
 
 def invalid_models(
@@ -356,9 +355,9 @@ def invalid_models(
     `data_hash` is given) or at another ROI threshold (when `threshold` is given)."""
     reasons = {}
     for name in names:
-        reason = artifacts.check(models_dir, name)
+        reason = store.check(models_dir, name)
         if reason is None and (data_hash is not None or threshold is not None):
-            meta = artifacts.read_metadata(models_dir, name)
+            meta = store.read_metadata(models_dir, name)
             if data_hash is not None and meta.get("data", {}).get("hash") != data_hash:
                 reason = f"{name}: trained on other data"
             elif threshold is not None and name in CLASSIFIERS and meta.get("threshold") != threshold:
@@ -384,12 +383,12 @@ def ensure_models(
     unknown = [n for n in names if n not in ALL_MODELS]
     if unknown:
         raise ValueError(f"Unknown model(s): {', '.join(unknown)}.")
-    with artifacts.models_lock(models_dir), threadpool_limits(limits=1):
+    with store.models_lock(models_dir), threadpool_limits(limits=1):
         campaigns = None
         data_hash = None
         if check_data or force:
             campaigns = read_training_data(data_dir)
-            data_hash = artifacts.frame_hash(campaigns)
+            data_hash = store.frame_hash(campaigns)
         reasons = (
             {n: "retrain requested" for n in names}
             if force
@@ -410,8 +409,8 @@ def _previous_threshold(models_dir: Path) -> float:
     """The ROI threshold the saved classifiers used, else the default."""
     for name in CLASSIFIERS:
         try:
-            return float(artifacts.read_metadata(models_dir, name)["threshold"])
-        except (artifacts.ArtifactInvalid, KeyError, TypeError, ValueError):
+            return float(store.read_metadata(models_dir, name)["threshold"])
+        except (store.ArtifactInvalid, KeyError, TypeError, ValueError):
             continue
     return DEFAULT_THRESHOLD
 
@@ -429,19 +428,19 @@ def _train(
         started = time.perf_counter()
         model, meta = forecast.train_forecaster(campaigns, progress)
         meta["training_seconds"] = round(time.perf_counter() - started, 2)
-        artifacts.save(models_dir, FORECASTER, model, {**meta, "data": info})
+        store.save(models_dir, FORECASTER, model, {**meta, "data": info})
     if SEGMENTS in names:
         if progress:
             progress("Segments: choosing k by silhouette")
         started = time.perf_counter()
         model, meta = segments.train_segments(campaigns)
         meta["training_seconds"] = round(time.perf_counter() - started, 2)
-        artifacts.save(models_dir, SEGMENTS, model, {**meta, "data": info})
+        store.save(models_dir, SEGMENTS, model, {**meta, "data": info})
     roi_names = [n for n in names if n in ROI_MODELS]
     if roi_names:
         level = threshold if threshold is not None else _previous_threshold(models_dir)
         for name, (model, meta) in train_roi_models(campaigns, level, roi_names, progress).items():
-            artifacts.save(models_dir, name, model, {**meta, "data": info})
+            store.save(models_dir, name, model, {**meta, "data": info})
 
 
 def train_models(
@@ -461,7 +460,7 @@ class ModelBundle:
 
 def load_models(models_dir: Path, names: Sequence[str] = ALL_MODELS) -> ModelBundle:
     """Load and verify every named model; raises ArtifactInvalid naming the first bad one."""
-    loaded = {name: artifacts.load(models_dir, name) for name in names}
+    loaded = {name: store.load(models_dir, name) for name in names}
     return ModelBundle({n: m for n, (m, _) in loaded.items()}, {n: meta for n, (_, meta) in loaded.items()})
 
 
@@ -556,34 +555,3 @@ def training_info(metadata: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def _number(value: Any) -> float:
     """JSON null (a NaN when saved) back to NaN."""
     return float("nan") if value is None else float(value)
-
-
-# -- CLI ------------------------------------------------------------------------------------------
-
-
-def _paths(args: argparse.Namespace) -> tuple[Path, Path]:
-    data_dir, models_dir = data_dir_arg(args.data), models_dir_arg(args.models)
-    if not data_dir.is_dir():
-        raise CliError(f"The data folder {data_dir} does not exist.")
-    return data_dir, models_dir
-
-
-def command_train(args: argparse.Namespace) -> dict[str, Any]:
-    """`python -m pipeline train`: retrain and save every model, print their scores."""
-    data_dir, models_dir = _paths(args)
-    try:
-        done = train_models(data_dir, models_dir)
-    except ValueError as exc:
-        raise CliError(str(exc)) from exc
-    metadata = {name: artifacts.read_metadata(models_dir, name) for name in ALL_MODELS}
-    return {**train_summary(metadata), "models_dir": str(models_dir), "seconds": done["seconds"]}
-
-
-def command_ensure_models(args: argparse.Namespace) -> dict[str, Any]:
-    """`python -m pipeline ensure-models`: train only what is missing, invalid or stale."""
-    data_dir, models_dir = _paths(args)
-    try:
-        done = ensure_models(data_dir, models_dir)
-    except ValueError as exc:
-        raise CliError(str(exc)) from exc
-    return {**done, "models_dir": str(models_dir)}

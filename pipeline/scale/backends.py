@@ -3,7 +3,7 @@
 One Ibis expression per question runs on the embedded default (DuckDB over the local Parquet/CSV files,
 no configuration), on Spark (a local session or a cluster's master URL) or on PostgreSQL, and returns a
 small aggregated pandas frame. Only sums and counts leave the engine; ratios (pipeline.kpis.add_ratios),
-intervals (pipeline.scale_stats) and charts are computed locally from them.
+intervals (pipeline.scale.sums_stats) and charts are computed locally from them.
 
 Settings come from ANALYTICS_* environment variables, else the [backend] section of
 .streamlit/secrets.toml, else the embedded default (settings_from_env). Filter values reach the engine
@@ -12,9 +12,7 @@ as Ibis literals (quoted by Ibis's compiler), and column names only from the sch
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import math
 import os
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,8 +25,10 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 import pandas as pd
 
-from pipeline import config, datasets, engine, kpis
+from pipeline import config
 from pipeline.filters import CAMPAIGN_FILTER_COLUMNS, CampaignFilter
+from pipeline.inputs import demo
+from pipeline.scale import engine
 from pipeline.schemas import CAMPAIGN_DIMENSIONS, CAMPAIGN_MEASURES
 
 if TYPE_CHECKING:  # importing ibis costs ~0.5 s; only the functions that use it import it
@@ -52,7 +52,7 @@ SPARK_MASTER = "local[2]"  # the machine's 2 cores
 # Spark's default of 200 shuffle partitions is for clusters; a few suffice for the small grouped results here.
 SPARK_SHUFFLE_PARTITIONS = 8
 SPARK_LOCAL_MEMORY = "3g"  # of the machine's 24 GB; see spark_session
-# Users per group are spread over this many buckets for the bucket bootstrap (pipeline.scale_stats); 1,024
+# Users per group are spread over this many buckets for the bucket bootstrap (pipeline.scale.sums_stats); 1,024
 # keeps the bootstrap's standard-error noise near 2% while the result stays ~2,000 rows per slice.
 DEFAULT_BUCKETS = 1024
 # bucket_numbers: a multiplicative hash modulo the prime 2^31 − 1 with xor-shift steps (nonlinear, so
@@ -62,7 +62,7 @@ HASH_MODULUS = 2_147_483_647
 HASH_MULTIPLIERS = (1_103_515_245, 1_812_433_253)
 HASH_SHIFTS = (16, 13)
 TRACKING_SUM_COLUMNS = ("group", "bucket", "users", "revenue", "revenue_sq")
-EXPOSED, CONTROL = 1, 0  # as pipeline.incrementality
+EXPOSED, CONTROL = 1, 0  # as pipeline.influencers.incrementality
 
 
 class BackendError(ValueError):
@@ -371,7 +371,7 @@ def dashboard_campaigns(settings: BackendSettings) -> pd.DataFrame:
         if "date" not in table.columns:
             raise BackendError("The campaign table has no date column, so there is no trend or period to show.")
         sums = campaign_sums(table, engine.EVERYTHING, [c for c in CAMPAIGN_DIMENSIONS if c in table.columns])
-    return datasets.tidy_campaigns(sums)
+    return demo.tidy_campaigns(sums)
 
 
 def bucket_numbers(user_ids: np.ndarray, buckets: int = DEFAULT_BUCKETS) -> np.ndarray:
@@ -500,66 +500,3 @@ def tracking_sums(
     sums = sums.astype({"revenue": "float64", "revenue_sq": "float64"})
     sums = sums[[*by, *TRACKING_SUM_COLUMNS]].sort_values([*by, "group", "bucket"], kind="stable")
     return TrackingSums(sums=sums.reset_index(drop=True), contaminated_users=contaminated)
-
-
-# ---------------------------------------------------------------- CLI
-
-
-def chosen_kind(args: argparse.Namespace) -> str | None:
-    """The backend a CLI command uses: --backend, else one named by the environment or secrets.toml, else None
-    (the command's in-memory path)."""
-    kind = getattr(args, "backend", None)
-    if kind:
-        return kind
-    return settings_from_env().kind if backend_configured() else None
-
-
-def cli_settings(args: argparse.Namespace, kind: str, location: Path | None, table_option: str) -> BackendSettings:
-    """Settings for a CLI run: the environment's for `kind`, then the positional FILE/DIR (a local path, used by
-    DuckDB and Spark), --campaigns-table/--tracking-table and --backend-url on top."""
-    base = settings_from_env({**os.environ, ENV_KIND: kind})
-    target = "campaigns" if table_option == "campaigns_table" else "tracking"
-    values = {"campaigns": base.campaigns, "tracking": base.tracking}
-    if location is not None and kind != "postgres":
-        values[target] = str(location)
-    if getattr(args, table_option, None):
-        values[target] = getattr(args, table_option)
-    url = getattr(args, "backend_url", None) or base.url
-    return BackendSettings(kind=kind, campaigns=values["campaigns"], tracking=values["tracking"], url=url)
-
-
-def _records(table: pd.DataFrame, by: list[str]) -> list[dict[str, Any]]:
-    out = table.copy()
-    for column in by:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d")
-    return out.astype("object").where(out.notna(), None).to_dict("records")
-
-
-def command_kpis(args: argparse.Namespace) -> dict[str, Any]:
-    """`python -m pipeline kpis [FILE] --by DIMS [--backend KIND]`: the in-memory path (any export, via
-    pipeline.ingestion) unless a backend is chosen; then the sums come from that backend and the ratios
-    are computed here. Same JSON shape either way, plus `backend` and `method` on the backend path."""
-    from pipeline.cli import CliError
-    from pipeline.ingestion import KPI_RATIOS
-    from pipeline.ingestion import command_kpis as in_memory_kpis
-
-    kind = chosen_kind(args)
-    if kind is None:
-        if args.file is None:
-            raise CliError("kpis needs a campaign FILE, or --backend to read a configured table.")
-        return in_memory_kpis(args)
-    settings = cli_settings(args, kind, args.file, "campaigns_table")
-    by = [d.strip() for d in (args.by or "").split(",") if d.strip()]
-    engine.check_dimensions(by)
-    with plain_errors(settings):
-        table = campaign_table(connect(settings), settings)
-        sums, totals = campaign_sums(table, engine.EVERYTHING, by), campaign_sums(table)
-    rows = kpis.add_ratios(sums)
-    for ratio in KPI_RATIOS:
-        if ratio not in rows.columns:
-            rows[ratio] = math.nan
-    total = {key: float(value) for key, value in kpis.add_ratios(totals).iloc[0].items()}
-    for ratio in KPI_RATIOS:
-        total.setdefault(ratio, math.nan)
-    return {"rows": _records(rows, by), "total": total, "backend": kind, "method": "ratio_of_sums"}
