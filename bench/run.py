@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import data_generation  # noqa: E402
-from bench import kpi_latency, scale  # noqa: E402
+from bench import kpi_latency, scale, studies  # noqa: E402
 from bench.load import run_load_async  # noqa: E402
 from bench.measure import repeat, same_frames, stats, timed  # noqa: E402
 from bench.server import CHROMIUM, CHROMIUM_ARGS, running_server  # noqa: E402
@@ -96,7 +96,7 @@ def ensure_data(name: str, rows: int) -> Path:
     """A generated data set under BENCH_DATA/name (seed 42), reused when complete."""
     out = BENCH_DATA / name
     complete = (out / config.GROUND_TRUTH_FILE).is_file() and (
-        rows < 1_000_000 or (out / "campaigns.parquet").is_file()
+        rows < 1_000_000 or (out / config.CAMPAIGNS_PARQUET).is_file()
     )
     if not complete:
         print(f"[bench] generating {rows:,} rows into {out} ...", flush=True)
@@ -349,7 +349,7 @@ def bench_incrementality(runs: int, coverage_seeds: int) -> dict[str, Any]:
     timing = repeat(lambda _i: incrementality.analyse(tracking, payouts, breakdowns=()), runs)
     with_breakdowns = repeat(lambda _i: incrementality.analyse(tracking, payouts), max(1, runs // 2 + 1))
     report = incrementality.analyse(tracking, payouts, breakdowns=())
-    seconds, coverage = timed(lambda: incrementality.full_coverage(coverage_seeds))
+    seconds, coverage = timed(lambda: studies.full_coverage(coverage_seeds))
     truth = data["truth"]["iroas"]
     return {
         "tracking_rows": len(tracking),
@@ -368,6 +368,8 @@ def bench_models(runs: int, data_dir: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     frame = demo.read_campaigns(data_dir)
     out["training"] = guarded("training", lambda: _training(data_dir, runs))
+    if studies.SOCIAL_PRED_FILE.is_file():
+        out["social_pred_benchmark"] = guarded("social_pred", studies.social_pred_benchmark)
     out["forecast"] = guarded("forecast", lambda: _forecast(frame, runs))
     out["planner"] = guarded("planner", lambda: _planner(frame, data_dir, runs))
     return out

@@ -3,19 +3,20 @@
 import streamlit as st
 
 from pipeline.inputs.ingestion import KINDS
-from ui import filters, layout, loaders, upload
+from ui import filters, layout, upload
 from ui import format as fmt
+from ui.cached import data
 
 INFLUENCER_KINDS = [kind for kind in KINDS if kind != "campaigns"]
 
 layout.use_app_navigation()
 st.title("Data")
 st.caption(
-    f"In use for this session: campaigns from **{loaders.campaign_source()}**, influencers from "
-    f"**{loaders.influencer_source()}**. Uploads stay in your session; nobody else sees them."
+    f"In use for this session: campaigns from **{data.campaign_source()}**, influencers from "
+    f"**{data.influencer_source()}**. Uploads stay in your session; nobody else sees them."
 )
 if st.button("Reset to demo data", key="reset_demo", icon=":material/restart_alt:"):
-    loaders.reset_to_demo()
+    data.reset_to_demo()
     filters.clear_filter_state()
     st.success("Every page now shows the demo data again.")
 
@@ -36,7 +37,7 @@ with campaign_tab:
             if result is not None:
                 upload.review(result, file.name, first.uncertain)
                 if st.button("Use this data", type="primary", key="use_campaigns"):
-                    loaders.use_campaigns(result.frame, file.name)
+                    data.use_campaigns(result.frame, file.name)
                     filters.clear_filter_state(filters.CAMPAIGN_KEYS)
                     st.success(
                         f"Now using {file.name} ({fmt.count(result.rows_kept)} rows) on every campaign page "
@@ -70,6 +71,6 @@ with influencer_tab:
     elif found and st.button("Use these tables", type="primary", key="use_influencers"):
         tables = {kind: result.frame for kind, (_, result) in found.items()}
         names = ", ".join(name for name, _ in found.values())
-        loaders.use_influencer_tables(tables, names)
+        data.use_influencer_tables(tables, names)
         filters.clear_filter_state(filters.INFLUENCER_KEYS)
         st.success(f"Now using {names} on every influencer page for this session.")

@@ -4,8 +4,9 @@ import streamlit as st
 
 from pipeline.influencers import incrementality as inc
 from ui import charts_incrementality as charts
-from ui import filters, layout, loaders
+from ui import filters, layout
 from ui import format as fmt
+from ui.cached import data, influencers
 
 layout.use_app_navigation()
 st.title("Incrementality")
@@ -14,10 +15,10 @@ st.caption(
     "not the revenue the platforms credit them with."
 )
 
-tables = loaders.influencer_tables()
+tables = data.influencer_tables()
 spec = filters.influencer_filters(tables)
 try:
-    report, backend = loaders.incrementality_report_and_source(tables, spec)
+    report, backend = influencers.incrementality_report_and_source(tables, spec)
 except inc.IncrementalityInputError as exc:
     st.error(str(exc))
     st.stop()

@@ -4,8 +4,9 @@ import streamlit as st
 
 from pipeline.filters import apply_influencer_filter
 from pipeline.influencers import attribution as im
-from ui import charts, filters, layout, loaders
+from ui import charts, filters, layout
 from ui import format as fmt
+from ui.cached import data
 from ui.download import csv_download
 
 PROFILE = ["name", "platform", "category", "gender", "influencer_type"]
@@ -13,7 +14,7 @@ MONEY = ["payout", "revenue", "roas", "orders", "aov"]
 
 layout.use_app_navigation()
 st.title("Influencers")
-tables = loaders.influencer_tables()
+tables = data.influencer_tables()
 spec = filters.influencer_filters(tables)
 view = apply_influencer_filter(tables, spec)
 layout.stop_if_empty(view["influencers"])
@@ -21,7 +22,7 @@ layout.stop_if_empty(view["tracking"])
 summary = im.influencer_summary(view)
 
 st.caption(
-    f"Source: {loaders.influencer_source()}. Revenue and orders are attributed: everything bought by the users "
+    f"Source: {data.influencer_source()}. Revenue and orders are attributed: everything bought by the users "
     "an influencer exposed (group 1), so ROAS = attributed revenue / payout. It includes sales that would have "
     "happened anyway; the Incrementality page measures the true lift. A zero payout shows “—”."
 )

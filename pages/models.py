@@ -3,14 +3,15 @@
 import streamlit as st
 
 from pipeline.modeling import report, roi
-from ui import charts_models, layout, loaders
+from ui import charts_models, layout
+from ui.cached import data, models
 
 METRIC_LABELS = {"accuracy": "Accuracy", "f1": "F1", "roc_auc": "ROC AUC", "mae": "MAE", "rmse": "RMSE", "r2": "R²"}
 
 layout.use_app_navigation()
 st.title("Models")
 try:
-    bundle = loaders.trained_models()
+    bundle = models.trained_models()
 except ValueError as problem:
     st.error(f"The models can't be trained on this data: {problem}")
     st.stop()
@@ -82,13 +83,6 @@ with left:
         formats={"r2": "%.3f", "mape": "percent", "coverage_90": "percent", "mean_width": "%.1f", "rows": "%d"},
         labels={"r2": "R²", "mape": "MAPE", "coverage_90": "Coverage", "mean_width": "Mean width"},
     )
-    benchmark = meta[roi.FORECASTER].get("benchmark_social_pred")
-    if benchmark:
-        st.caption(
-            f"On the social-prediction seed's data and split, this method scores an average test R² of "
-            f"{benchmark['ours_average']:.3f} (impressions {benchmark['ours_r2']['impressions']:.3f}, engagement "
-            f"{benchmark['ours_r2']['engagement']:.3f}) against the seed's {benchmark['seed_average']:.3f}."
-        )
 layout.chart(charts_models.coverage_bars, coverage, where=right)
 
 st.subheader("Retrain and report")
@@ -97,14 +91,14 @@ threshold = st.number_input(
 )
 if st.button("Retrain every model", key="md_retrain"):
     try:
-        loaders.retrain_models(threshold)
+        models.retrain_models(threshold)
     except ValueError as exc:
         st.error(str(exc))
     else:
         st.rerun()
 st.download_button(
     "Download the report (HTML)",
-    data=lambda: report.build_report(loaders.training_campaigns(), meta).encode("utf-8"),
+    data=lambda: report.build_report(data.training_campaigns(), meta).encode("utf-8"),
     file_name="campaign-report.html",
     mime="text/html",
     on_click="ignore",

@@ -5,8 +5,9 @@ import streamlit as st
 from pipeline import kpis
 from pipeline.campaigns import cube
 from pipeline.filters import apply_campaign_filter
-from ui import charts, filters, layout, loaders
+from ui import charts, filters, layout
 from ui import format as fmt
+from ui.cached import campaigns, data
 from ui.download import csv_download
 
 KPI_METRICS = ("spend", "impressions", "clicks", "conversions", "revenue", "ctr", "cvr", "cpc", "cpa", "cpm", "roas")
@@ -15,16 +16,16 @@ TABLE_COLUMNS = ["spend", "impressions", "clicks", "conversions", "revenue", "ct
 
 layout.use_app_navigation()
 st.title("Campaign overview")
-frame = loaders.campaigns()
-spec = filters.campaign_filters(loaders.campaign_filter_choices(frame))
-platform_days = loaders.platform_day_sums(frame, spec)  # small: tiles and trend come first
+frame = data.campaigns()
+spec = filters.campaign_filters(campaigns.campaign_filter_choices(frame))
+platform_days = campaigns.platform_day_sums(frame, spec)  # small: tiles and trend come first
 layout.stop_if_empty(platform_days)
 period = kpis.Period(spec.start or platform_days["date"].min(), spec.end or platform_days["date"].max())
 layout.stop_if_empty(kpis.in_period(platform_days, period))
 
 have = platform_days.columns
 daily = cube.rollup(platform_days, ["date"])
-layout.period_caption(loaders.campaign_source(), period, not kpis.in_period(daily, period.previous()).empty)
+layout.period_caption(data.campaign_source(), period, not kpis.in_period(daily, period.previous()).empty)
 layout.kpi_row(kpis.compare_periods(daily, period), KPI_METRICS, cube.computable(KPI_METRICS, have))
 
 st.subheader("Trend")
@@ -38,7 +39,7 @@ trend = kpis.trend(by_day, freq, by=by)
 partial = cube.partial_periods(trend["period"], freq, period.start, period.end)
 layout.chart(charts.trend_line, trend, metric, freq, "platform" if split else None, partial)
 
-day_cube = loaders.campaign_cube(frame, spec)
+day_cube = campaigns.campaign_cube(frame, spec)
 current = kpis.in_period(day_cube, period)
 # Period totals without the day: every view below rolls up this small frame, not the daily rows.
 totals = cube.rollup(current, ["platform", "campaign", "device"])
@@ -95,7 +96,7 @@ layout.metrics_by_column(cube.compare_platforms(totals), "meta vs tiktok")
 
 st.subheader("Anomalies")
 has_cpa = bool(cube.computable(["cpa"], have))
-flags = loaders.anomaly_flags(frame, spec) if has_cpa else None
+flags = campaigns.anomaly_flags(frame, spec) if has_cpa else None
 st.caption(
     f"Campaign-days whose spend or CPA is |z| ≥ {cube.ANOMALY_Z} away from the campaign's own "
     f"{cube.ANOMALY_WINDOW_DAYS}-day baseline (the day itself excluded), and days with spend but no conversions."

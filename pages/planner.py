@@ -3,14 +3,15 @@ import streamlit as st
 
 from pipeline import export
 from pipeline.modeling import planner
-from ui import charts_planner, layout, loaders
+from ui import charts_planner, layout
+from ui.cached import models
 from ui.format import money, multiple
 
 layout.use_app_navigation()
 st.title("Planner")
 st.caption("Daily spend per line; predictions from the forecaster with 90% intervals.")
 try:
-    model = loaders.forecaster()
+    model = models.forecaster()
 except ValueError as problem:
     st.error(f"The forecaster can't be trained on this data: {problem}")
     st.stop()

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from ui import charts_models, filters, layout, loaders
+from ui import charts_models, filters, layout
 from ui import format as fmt
+from ui.cached import campaigns, data
 from ui.download import csv_download
 
 PROFILE_COLUMNS = ["label", "units", "spend", "spend_share", "ctr", "cpc", "cpa", "roi", "roas"]
@@ -11,16 +12,16 @@ ASSIGNMENT_COLUMNS = ["name", "platform", "label", "spend", "ctr", "cpc", "cpa",
 
 layout.use_app_navigation()
 st.title("Campaign segments")
-frame = loaders.campaigns()
+frame = data.campaigns()
 spec = filters.campaign_filters(frame)
 try:
-    result = loaders.campaign_segments(frame, spec)
+    result = campaigns.campaign_segments(frame, spec)
 except ValueError as exc:
     st.info(str(exc))
     st.stop()
 
 st.caption(
-    f"Source: {loaders.campaign_source()}. {len(result.assignments)} campaign x ad set units grouped by CTR, CPC, "
+    f"Source: {data.campaign_source()}. {len(result.assignments)} campaign x ad set units grouped by CTR, CPC, "
     f"CPA and ROI (each a ratio of the unit's sums), log-scaled and robust-scaled. k = {result.k} segments "
     f"gave the best silhouette ({result.score:.3f}) of k = 2–8."
     + (

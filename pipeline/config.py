@@ -21,11 +21,16 @@ def models_dir() -> Path:
 # Engines that can compute the grouped sums (pipeline.scale.backends); here so the CLI parser need not import them.
 BACKEND_KINDS = ("duckdb", "spark", "postgres")
 
+# What a blank dimension cell (device, platform, ...) is shown and grouped as, in every engine.
+MISSING_LABEL = "(none)"
+
 DEFAULT_SEED = 42
 # About 50k rows keeps the demo snappy while still covering a full year of days.
 DEFAULT_CAMPAIGN_ROWS = 50_000
 
 CAMPAIGNS_FILE = "campaigns.csv"
+# The same campaign table as Parquet, written beside the CSV for big data sets (read first when present).
+CAMPAIGNS_PARQUET = "campaigns.parquet"
 INFLUENCERS_FILE = "influencers.csv"
 POSTS_FILE = "posts.csv"
 TRACKING_FILE = "tracking_data.csv"

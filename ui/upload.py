@@ -11,7 +11,8 @@ import streamlit as st
 from pipeline.inputs import ingestion
 from pipeline.schemas import CAMPAIGN_DIMENSIONS, CAMPAIGN_MEASURES, SCHEMAS
 from ui import format as fmt
-from ui import layout, loaders
+from ui import layout
+from ui.cached import data
 
 PREVIEW_ROWS = 20
 KIND_LABELS = {
@@ -39,7 +40,7 @@ def read_upload(
 ) -> ingestion.IngestResult | None:
     """Ingest an uploaded file; on failure show st.error with the one-sentence reason and return None."""
     try:
-        return loaders.ingest_upload(upload.getvalue(), upload.name, overrides or {}, assumptions or {})
+        return data.ingest_upload(upload.getvalue(), upload.name, overrides or {}, assumptions or {})
     except ingestion.IngestError as exc:
         st.error(f"{upload.name}: {exc}")
     except Exception:  # a file we could not anticipate must never show a traceback

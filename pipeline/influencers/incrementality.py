@@ -729,36 +729,3 @@ def verdict(comparison: GroupComparison) -> str:
     elif math.isfinite(low):
         sentence += " The interval includes break-even ($1 per $1 of payout)."
     return sentence
-
-
-# ---------------------------------------------------------------- ground-truth check
-
-
-def full_coverage(n_seeds: int, users_per_influencer: int = 1200, n_influencers: int = 60) -> dict[str, Any]:
-    """How often the overall iROAS interval covers the generator's true iROAS across seeds 0..n_seeds-1.
-
-    Also checks the contaminated-user count against the truth. Returns seeds, covered, coverage,
-    mean interval width, the missed seeds and whether every contamination count matched.
-    """
-    import data_generation  # the generator lives at the repo root, outside pipeline/
-
-    covered, widths, missed, counts_ok = 0, [], [], True
-    for seed in range(n_seeds):
-        data = data_generation.influencer_tables(seed, n_influencers, users_per_influencer)
-        report = analyse(data["tracking_data"], data["payouts"], breakdowns=())
-        truth = data["truth"]
-        o = report.overall
-        if o.iroas_ci_low <= truth["iroas"] <= o.iroas_ci_high:
-            covered += 1
-        else:
-            missed.append(seed)
-        widths.append(o.iroas_ci_high - o.iroas_ci_low)
-        counts_ok &= report.contaminated_users == truth["contaminated_users"]
-    return {
-        "seeds": n_seeds,
-        "covered": covered,
-        "coverage": covered / n_seeds if n_seeds else float("nan"),
-        "mean_interval_width": float(np.mean(widths)) if widths else float("nan"),
-        "missed_seeds": missed,
-        "contamination_counts_match": bool(counts_ok),
-    }

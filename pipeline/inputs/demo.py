@@ -28,7 +28,7 @@ from pipeline import config, schemas
 from pipeline.schemas import CAMPAIGN_MEASURES
 
 CAMPAIGN_CATEGORIES = ("platform", "campaign", "ad_set", "campaign_type", "content_type", "device")
-PARQUET_FILE = "campaigns.parquet"
+PARQUET_FILE = config.CAMPAIGNS_PARQUET
 # Influencer table -> (file, date columns). The keys are the schema names in pipeline.schemas.SCHEMAS.
 INFLUENCER_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "influencers": (config.INFLUENCERS_FILE, ()),
@@ -69,7 +69,7 @@ def tidy_campaigns(frame: pd.DataFrame) -> pd.DataFrame:
     out["date"] = pd.to_datetime(out["date"])
     for column in CAMPAIGN_CATEGORIES:
         if column in out.columns:
-            out[column] = out[column].astype("string").fillna("(none)").astype("category")
+            out[column] = out[column].astype("string").fillna(config.MISSING_LABEL).astype("category")
     for column in CAMPAIGN_MEASURES:
         if column in out.columns:
             out[column] = pd.to_numeric(out[column], errors="coerce").fillna(0.0).astype("float64")

@@ -20,7 +20,7 @@ from pipeline import config
 STAMP_FILE = ".demo-data.checked.json"
 # Bump when the checks change, so folders passed by older checks are checked again.
 STAMP_VERSION = 1
-STAMPED_FILES = (*config.DEMO_FILES, "campaigns.parquet")
+STAMPED_FILES = (*config.DEMO_FILES, config.CAMPAIGNS_PARQUET)
 
 
 def files_signature(directory: Path) -> dict[str, list[int]]:

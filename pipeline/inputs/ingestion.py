@@ -43,12 +43,13 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from pipeline import config
 from pipeline.inputs.demo import tidy_campaigns
 from pipeline.schemas import CAMPAIGN_DIMENSIONS, CAMPAIGN_MEASURES, INFLUENCER_TYPES, PAYOUT_BASES, SCHEMAS
 
 KINDS = ("campaigns", "influencers", "posts", "tracking", "payouts")
 IGNORED = "(ignored)"  # mapping target for columns that are not kept (ratios, "Reporting ends")
-NONE_LABEL = "(none)"
+NONE_LABEL = config.MISSING_LABEL
 ALL_DEVICES = "All"  # a file without a device column covers every device
 MONEY = ("spend", "revenue")
 TOTAL_KEYS = ("spend", "impressions", "clicks", "conversions", "revenue")

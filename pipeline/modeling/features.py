@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline import kpis
+from pipeline import config, kpis
 from pipeline.schemas import CAMPAIGN_MEASURES
 
-MISSING_CATEGORY = "(none)"
+MISSING_CATEGORY = config.MISSING_LABEL
 
 # Outcomes and everything derived from them: never a model input.
 TARGET_DERIVED = frozenset(

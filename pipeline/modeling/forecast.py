@@ -76,18 +76,6 @@ MAX_TRAINING_ROWS = 200_000
 MAX_TABLE_CELLS = 2_000_000
 BOOSTING = {"max_iter": 60, "learning_rate": 0.15, "max_leaf_nodes": 15, "early_stopping": False}
 
-SOCIAL_PRED_FILE = config.ROOT.parent / "shared" / "data" / "peers" / "social-pred" / "campaign_data.csv"
-SOCIAL_PRED_COLUMNS = {
-    "campaign_type": "campaign_type",
-    "Platform": "platform",
-    "content_type": "content_type",
-    "total_spend": "spend",
-    "Impressions": "impressions",
-    "Engagement": "engagement",
-}
-# The seed's random forest on that file's 80/20 split (random_state=42), as it reported them.
-SEED_R2 = {"impressions": 0.165, "engagement": 0.283}
-
 Progress = Callable[[str], None]
 
 
@@ -393,7 +381,6 @@ def train_forecaster(campaigns: pd.DataFrame, progress: Progress | None = None) 
     forecaster = fit_forecaster(train, progress=progress)
     metrics = evaluate_forecaster(forecaster, test)
     forecaster.metrics = metrics
-    benchmark = social_pred_benchmark() if SOCIAL_PRED_FILE.is_file() else None
     meta = {
         "kind": "forecaster",
         "features": list(features.FORECAST_FEATURES),
@@ -411,33 +398,8 @@ def train_forecaster(campaigns: pd.DataFrame, progress: Progress | None = None) 
         "split": {"train_rows": len(train), "test_rows": len(test), "test_share": TEST_SHARE, "seed": RANDOM_STATE},
         "categories": forecaster.categories,
         "spend_range": list(forecaster.spend_range),
-        "benchmark_social_pred": benchmark,
     }
     return forecaster, meta
-
-
-def read_social_pred(path: Path = SOCIAL_PRED_FILE) -> pd.DataFrame:
-    """The social-prediction seed's campaign_data.csv with our column names."""
-    return pd.read_csv(path).rename(columns=SOCIAL_PRED_COLUMNS)[list(SOCIAL_PRED_COLUMNS.values())]
-
-
-def social_pred_benchmark(path: Path = SOCIAL_PRED_FILE) -> dict[str, Any]:
-    """Our forecaster's method on the seed's data and 80/20 split (random_state=42) vs the seed's R².
-
-    Returns ours/seed R² per target, their averages and our interval coverage on the same test rows."""
-    data = read_social_pred(path)
-    train, test = train_test_split(data, test_size=0.2, random_state=42)
-    model = fit_forecaster(train, categorical=("campaign_type", "platform", "content_type"), targets=tuple(SEED_R2))
-    scores = evaluate_forecaster(model, test)
-    ours = {t: scores[t]["r2"] for t in SEED_R2}
-    return {
-        "test_rows": len(test),
-        "ours_r2": ours,
-        "ours_average": float(np.mean(list(ours.values()))),
-        "seed_r2": dict(SEED_R2),
-        "seed_average": float(np.mean(list(SEED_R2.values()))),
-        "ours_coverage_90": {t: scores[t]["coverage_90"] for t in SEED_R2},
-    }
 
 
 def load_forecaster(models_dir: Path | None = None, data_dir: Path | None = None) -> Forecaster:

@@ -132,12 +132,6 @@ def data_notes(campaigns: pd.DataFrame, metadata: dict[str, dict[str, Any]], res
         f"Segments: {len(result.assignments)} campaign x ad set units, k = {result.k} chosen by silhouette "
         f"({result.score:.3f}); {len(result.excluded)} units without spend, clicks or conversions left out.",
     ]
-    benchmark = forecaster.get("benchmark_social_pred")
-    if benchmark:
-        notes.append(
-            f"Forecaster method on the social-prediction seed's data (same 80/20 split): average test R² "
-            f"{benchmark['ours_average']:.3f} vs the seed's {benchmark['seed_average']:.3f}."
-        )
     return "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>"
 
 

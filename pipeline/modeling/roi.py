@@ -47,6 +47,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
+from pipeline import config
 from pipeline.inputs import demo
 from pipeline.modeling import features, forecast, segments, store
 
@@ -341,7 +342,7 @@ def data_info(campaigns: pd.DataFrame, data_dir: Path) -> dict[str, Any]:
 
 def read_training_data(data_dir: Path) -> pd.DataFrame:
     """The campaign table of `data_dir`; ValueError when it is not there."""
-    if not (data_dir / "campaigns.csv").is_file() and not (data_dir / "campaigns.parquet").is_file():
+    if not (data_dir / config.CAMPAIGNS_FILE).is_file() and not (data_dir / config.CAMPAIGNS_PARQUET).is_file():
         raise ValueError(
             f"No campaigns.csv in {data_dir}; generate it with: python data_generation.py --out {data_dir}"
         )
@@ -474,7 +475,6 @@ def train_summary(metadata: dict[str, dict[str, Any]]) -> dict[str, Any]:
         targets = metadata[FORECASTER]["metrics"]["targets"]
         summary["forecast"] = {
             "targets": {t: {k: v[k] for k in ("r2", "mape", "coverage_90")} for t, v in targets.items()},
-            "benchmark_social_pred": metadata[FORECASTER].get("benchmark_social_pred"),
         }
     if SEGMENTS in metadata:
         summary["segments"] = dict(metadata[SEGMENTS]["metrics"])

@@ -16,13 +16,13 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import kpis
+from pipeline import config, kpis
 from pipeline.campaigns import cube
 from pipeline.filters import CAMPAIGN_FILTER_COLUMNS, CampaignFilter, apply_campaign_filter, distinct_values
 from pipeline.inputs.demo import read_campaigns
 from pipeline.schemas import CAMPAIGN_DIMENSIONS, CAMPAIGN_MEASURES
 
-PARQUET_FILE = "campaigns.parquet"
+PARQUET_FILE = config.CAMPAIGNS_PARQUET
 # From make bench (bench/results.md, "pandas vs DuckDB", 2 shared cores). On an in-memory frame neither engine
 # wins outright: at 10M a KPI breakdown takes 0.43 s in pandas vs 0.31 s in DuckDB, but the overview's
 # day-level cube takes 1.3 s vs 2.0 s; at 1M pandas is as fast or faster. So a loaded frame stays on pandas.
@@ -31,7 +31,7 @@ PARQUET_FILE = "campaigns.parquet"
 DUCKDB_MIN_ROWS = 2_000_000
 ENGINES = ("auto", "pandas", "duckdb")
 # Missing dimension values read as this, as pipeline.inputs.demo.tidy_campaigns does.
-MISSING_LABEL = "(none)"
+MISSING_LABEL = config.MISSING_LABEL
 
 CampaignSource = pd.DataFrame | Path | str
 # No restriction; a module-level default so signatures do not build one per call.

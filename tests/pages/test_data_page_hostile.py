@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from pipeline.inputs import ingestion
 from tests.hostile.corpus import SCRIPT_NAME, HostileFile, build_corpus
 from tests.pages.conftest import ROOT, page_path
-from ui.loaders import UPLOADED_CAMPAIGNS_KEY, UPLOADED_CAMPAIGNS_NAME_KEY, UPLOADED_INFLUENCERS_KEY
+from ui.cached.data import UPLOADED_CAMPAIGNS_KEY, UPLOADED_CAMPAIGNS_NAME_KEY, UPLOADED_INFLUENCERS_KEY
 
 GOOD_EXPORT = ROOT / "tests" / "fixtures" / "exports" / "tiktok_ads_manager.csv"
 REPRESENTATIVE = (

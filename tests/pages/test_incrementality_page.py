@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from pipeline.influencers import incrementality as inc
 from pipeline.inputs import demo
 from tests.pages.conftest import page_path
-from ui import loaders
+from ui.cached import data
 
 PRODUCTS = ["Biotin Gummies", "Gritzo Shake", "HK Multivitamin", "MB Protein"]
 
@@ -23,7 +23,7 @@ PRODUCTS = ["Biotin Gummies", "Gritzo Shake", "HK Multivitamin", "MB Protein"]
 def run_page(tables: dict[str, pd.DataFrame] | None = None) -> AppTest:
     at = AppTest.from_file(page_path("incrementality"), default_timeout=120)
     if tables is not None:
-        at.session_state[loaders.UPLOADED_INFLUENCERS_KEY] = tables
+        at.session_state[data.UPLOADED_INFLUENCERS_KEY] = tables
     return at.run()
 
 

@@ -46,7 +46,7 @@ def local_tables(scale_dir: Path) -> dict[str, pd.DataFrame]:
 
 
 def exact_report(tables: dict[str, pd.DataFrame], spec: InfluencerFilter) -> inc.IncrementalityReport:
-    """What the page computes without a backend (ui.loaders._incrementality_report)."""
+    """What the page computes without a backend (ui.cached.influencers._incrementality_report)."""
     scoped = apply_influencer_filter(tables, spec)
     return inc.analyse(
         scoped["tracking"], scoped["payouts"], reference=tables["tracking"], influencers=scoped["influencers"]

@@ -1,0 +1,1 @@
+"""The only cache decorators, one module per subject; pages import from here, ui/ and pipeline/ never do."""
