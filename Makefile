@@ -20,11 +20,11 @@ setup: $(STAMP)
 browser:
 	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-# Debian's PostgreSQL server binaries for tests/scale, which start (and stop) a throwaway cluster themselves.
+# Debian's PostgreSQL server binaries for tests/pipeline/scale, which start (and stop) a throwaway cluster themselves.
 postgres:
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
 
-# A Java runtime for the local Spark session in tests/scale (pyspark 4 needs Java 17).
+# A Java runtime for the local Spark session in tests/pipeline/scale (pyspark 4 needs Java 17).
 java:
 	command -v java >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null)
 

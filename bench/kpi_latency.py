@@ -3,7 +3,7 @@
 A page streams its elements while the script runs, so the KPI row (the top of the overview) is on screen
 before the charts and tables below it are done. For each filter (platform, device, content type) one
 session makes `runs` changes and records when every checked KPI tile has arrived and when the run finished.
-Each response's tiles are checked against pipeline.scale.engine's totals for the same filter.
+Each response's tiles are checked against the pipeline's totals for the same filter (bench.measure.pipeline_totals).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import CHECKED_TILES, kpi_mismatches
+from bench.measure import pipeline_totals
 from bench.server import running_server
 from bench.ws_client import Session, latency_summary
 from pipeline.filters import CAMPAIGN_FILTER_COLUMNS, CampaignFilter
-from pipeline.scale import engine
 
 FILTER_KEYS = {"cf_platform": "platforms", "cf_device": "devices", "cf_content_type": "content_types"}
 RERUN_TIMEOUT_S = 180.0
@@ -31,7 +31,7 @@ def selections(options: tuple[str, ...], runs: int) -> list[list[str]]:
 
 def expected_kpis(data_dir: Path, field: str, chosen: list[str]) -> dict[str, float]:
     spec = CampaignFilter(**{field: tuple(chosen)})
-    return engine.aggregate_campaigns(data_dir, spec).iloc[0].to_dict()
+    return pipeline_totals(data_dir, spec)
 
 
 async def _measure(port: int, data_dir: Path, runs: int) -> dict[str, Any]:

@@ -1,13 +1,19 @@
-"""Timing and comparison helpers shared by the benchmark sections (bench/run.py, bench/scale.py)."""
+"""Timing, comparison and reference helpers shared by the benchmark sections (bench/sections, bench/scale.py)."""
 
 from __future__ import annotations
 
+import functools
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from pipeline import config, kpis
+from pipeline.filters import CampaignFilter
+from pipeline.scale import backends, campaign_sums
 
 
 def stats(samples: list[float]) -> dict[str, Any]:
@@ -40,3 +46,17 @@ def same_frames(left: pd.DataFrame, right: pd.DataFrame) -> bool:
     except AssertionError:
         return False
     return True
+
+
+@functools.cache
+def _campaign_table(data_dir: Path) -> Any:
+    """The data set's campaign table on one DuckDB connection, opened once per folder (a CSV is loaded once)."""
+    settings = config.BackendSettings(kind="duckdb", campaigns=str(data_dir))
+    return backends.campaign_table(backends.connect(settings), settings)
+
+
+def pipeline_totals(data_dir: Path, spec: CampaignFilter) -> dict[str, float]:
+    """The pipeline's totals and KPIs (pipeline.kpis.add_ratios) for `spec` over a data folder, summed by DuckDB
+    from campaigns.parquet (else campaigns.csv) without loading the rows into the bench process."""
+    sums = campaign_sums.campaign_sums(_campaign_table(Path(data_dir)), spec)
+    return kpis.add_ratios(sums).iloc[0].to_dict()

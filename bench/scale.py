@@ -1,4 +1,4 @@
-"""The embedded engine (DuckDB) against local Spark, both through the same Ibis expressions (pipeline.scale.backends).
+"""The embedded engine (DuckDB) against local Spark, both through the same Ibis expressions (pipeline.scale).
 
     python -m bench.scale [DATA_DIR] [--runs 5]      # default /tmp/bench-data/10m; prints JSON
 
@@ -6,7 +6,8 @@ Times, on DATA_DIR's campaigns.parquet: the overview's KPI sums (platform × dev
 (platform × campaign × device × date) under rotating filters, and tracking_sums on its tracking data. Spark's
 session start and first job are reported apart from its warm runs (median, min–max). `identical`: both
 engines returned the same frames (floats to 1e-9). Also compares the interval methods of pipeline.scale.sums_stats
-with the exact bootstrap on the same tracking data. bench/run.py runs this as its "scale" section.
+with the exact bootstrap on the same tracking data. bench/run.py runs this as its "scale" section; its
+results.md table is bench/report.py's scale_lines.
 """
 
 from __future__ import annotations
@@ -24,18 +25,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.measure import same_frames, stats, timed  # noqa: E402
+from bench.report import scale_lines  # noqa: E402
 from pipeline import config  # noqa: E402
 from pipeline.filters import CampaignFilter  # noqa: E402
 from pipeline.influencers import incrementality as inc  # noqa: E402
-from pipeline.scale import (  # noqa: E402
-    backends,
-    engine,
-    sums_stats,
-)
+from pipeline.scale import backends, campaign_sums, sums_stats, tracking_sums  # noqa: E402
 
 RUNS = 5
 DEFAULT_DATA = Path("/tmp/bench-data/10m")
-# Rotating filters, also used by bench/run.py's pandas-vs-DuckDB section so the figures compare.
+# Rotating filters, also used by the pandas-vs-DuckDB section (bench/sections/engine.py) so the figures compare.
 SPECS = [
     CampaignFilter(platforms=("Meta",)),
     CampaignFilter(platforms=("Meta", "TikTok"), devices=("Mobile",)),
@@ -50,21 +48,21 @@ QUERIES = {
 TRACKING_QUERY = "tracking_sums (per group and user bucket)"
 
 
-def _engine_runs(con: Any, settings: backends.BackendSettings, runs: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def _engine_runs(con: Any, settings: config.BackendSettings, runs: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """(timings, the first spec's results) for every query on one engine: the first call apart, then `runs`."""
     campaigns = backends.campaign_table(con, settings)
     tracking = backends.tracking_table(con, settings)
     timings: dict[str, Any] = {}
     results: dict[str, Any] = {}
     for name, by in QUERIES.items():
-        first_s, results[name] = timed(lambda by=by: backends.campaign_sums(campaigns, SPECS[0], by))
+        first_s, results[name] = timed(lambda by=by: campaign_sums.campaign_sums(campaigns, SPECS[0], by))
         warm = [
-            timed(lambda i=i, by=by: backends.campaign_sums(campaigns, SPECS[(i + 1) % len(SPECS)], by))[0]
+            timed(lambda i=i, by=by: campaign_sums.campaign_sums(campaigns, SPECS[(i + 1) % len(SPECS)], by))[0]
             for i in range(runs)
         ]
         timings[name] = {"first_s": first_s, "warm": stats(warm)}
-    first_s, results[TRACKING_QUERY] = timed(lambda: backends.tracking_sums(tracking))
-    warm = [timed(lambda: backends.tracking_sums(tracking))[0] for _ in range(runs)]
+    first_s, results[TRACKING_QUERY] = timed(lambda: tracking_sums.tracking_sums(tracking))
+    warm = [timed(lambda: tracking_sums.tracking_sums(tracking))[0] for _ in range(runs)]
     timings[TRACKING_QUERY] = {"first_s": first_s, "warm": stats(warm)}
     return timings, results
 
@@ -76,14 +74,21 @@ def _identical(left: dict[str, Any], right: dict[str, Any]) -> dict[str, bool]:
     return out
 
 
+def parquet_rows(path: Path) -> int:
+    """Row count from the Parquet footer (no data is read)."""
+    import pyarrow.parquet as pq
+
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
 def interval_agreement(tracking_csv: Path, payouts_csv: Path) -> dict[str, Any]:
     """The scale interval methods against the exact per-user bootstrap on one tracking set: iROAS and lift
     endpoints' largest distance from the exact ones, as a share of the exact interval's width, and timings."""
     tracking, payouts = pd.read_csv(tracking_csv), pd.read_csv(payouts_csv)
     exact_s, report = timed(lambda: inc.analyse(tracking, payouts, breakdowns=()))
     exact = report.overall
-    con = backends.connect(backends.BackendSettings(kind="duckdb"))
-    sums = backends.tracking_sums(backends.tracking_table(con, backends.BackendSettings(tracking=str(tracking_csv))))
+    con = backends.connect(config.BackendSettings(kind="duckdb"))
+    sums = tracking_sums.tracking_sums(backends.tracking_table(con, config.BackendSettings(tracking=str(tracking_csv))))
     out: dict[str, Any] = {
         "tracking_rows": len(tracking),
         "exact_analyse_s": exact_s,
@@ -111,90 +116,31 @@ def interval_agreement(tracking_csv: Path, payouts_csv: Path) -> dict[str, Any]:
 
 def engine_comparison(data_dir: Path, runs: int = RUNS) -> dict[str, Any]:
     """DuckDB (Ibis) against local Spark (Ibis, local[2]) on data_dir's campaigns.parquet and tracking data."""
-    parquet = data_dir / engine.PARQUET_FILE
+    parquet = data_dir / config.CAMPAIGNS_PARQUET
     if not parquet.is_file():
         raise FileNotFoundError(f"{parquet} is missing (the generator writes it from 1M rows).")
-    out: dict[str, Any] = {"data": str(data_dir), "rows": engine.parquet_rows(parquet), "runs": runs}
+    out: dict[str, Any] = {"data": str(data_dir), "rows": parquet_rows(parquet), "runs": runs}
     local = {"campaigns": str(parquet), "tracking": str(data_dir / config.TRACKING_FILE)}
 
     import ibis  # imported before timing: a one-off cost of the process, not of either engine
 
-    duck_settings = backends.BackendSettings(kind="duckdb", **local)
+    duck_settings = config.BackendSettings(kind="duckdb", **local)
     connect_s, duck = timed(lambda: backends.connect(duck_settings))
     duck_timings, duck_results = _engine_runs(duck, duck_settings, runs)
     out["duckdb"] = {"connect_s": connect_s, **duck_timings}
 
-    spark_settings = backends.BackendSettings(kind="spark", **local)
+    spark_settings = config.BackendSettings(kind="spark", **local)
     session_s, session = timed(backends.spark_session)
     try:
         spark = ibis.pyspark.connect(session)
         spark_timings, spark_results = _engine_runs(spark, spark_settings, runs)
     finally:
         session.stop()
-    out["spark"] = {"session_start_s": session_s, "master": backends.SPARK_MASTER, **spark_timings}
+    out["spark"] = {"session_start_s": session_s, "master": config.SPARK_MASTER, **spark_timings}
     out["identical"] = _identical(duck_results, spark_results)
     out["tracking_rows"] = int(pd.read_csv(data_dir / config.TRACKING_FILE, usecols=["user_id"]).shape[0])
     out["intervals"] = interval_agreement(data_dir / config.TRACKING_FILE, data_dir / config.PAYOUTS_FILE)
     return out
-
-
-# ---------------------------------------------------------------- markdown (bench/results.md)
-
-
-def _fmt(seconds: float | None) -> str:
-    if seconds is None or seconds != seconds:
-        return "—"
-    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
-
-
-def _cell(entry: dict[str, Any]) -> str:
-    warm = entry["warm"]
-    return f"{_fmt(warm['median'])} ({_fmt(warm['min'])}–{_fmt(warm['max'])}); first {_fmt(entry['first_s'])}"
-
-
-def markdown_lines(result: dict[str, Any]) -> list[str]:
-    """The results.md section for engine_comparison's result (or its error); none when the section did not run."""
-    if not result:
-        return []
-    lines = [
-        "## Scale out: DuckDB vs local Spark through the same Ibis expressions (pipeline/backends.py)",
-        "",
-    ]
-    if result.get("status") not in (None, "ok"):
-        return [*lines, f"{result['status']}: {str(result.get('reason', ''))[:300]}", ""]
-    spark, duck = result["spark"], result["duckdb"]
-    lines += [
-        f"{result['rows']:,} campaign rows from campaigns.parquet; tracking_sums over {result['tracking_rows']:,} "
-        f"tracking rows. Warm runs: median (min–max) over {result['runs']} runs with rotating filters; `first` is "
-        f"the first query on a fresh connection. Spark runs as {spark['master']} on the same 2 cores; its session "
-        f"start took {_fmt(spark['session_start_s'])} (DuckDB connects in {_fmt(duck['connect_s'])}).",
-        "",
-        "| Query | DuckDB | Spark | identical |",
-        "|---|---|---|---|",
-    ]
-    for name in [*QUERIES, TRACKING_QUERY]:
-        lines.append(f"| {name} | {_cell(duck[name])} | {_cell(spark[name])} | {result['identical'][name]} |")
-    intervals = result.get("intervals")
-    if intervals:
-        lines += [
-            "",
-            f"Interval methods at scale against the exact per-user bootstrap ({intervals['tracking_rows']:,} "
-            f"tracking rows; exact analyse {_fmt(intervals['exact_analyse_s'])}): largest endpoint shift as a "
-            "share of the exact interval's width.",
-            "",
-            "| Method | iROAS interval | iROAS endpoints | lift endpoints | time from sums |",
-            "|---|---|---|---|---|",
-        ]
-        low, high = intervals["exact"]["iroas_ci"]
-        lines.append(f"| exact bootstrap | {low:.3f}–{high:.3f} | — | — | — |")
-        for method in sums_stats.METHODS:
-            m = intervals[method]
-            lines.append(
-                f"| {method} | {m['iroas_ci'][0]:.3f}–{m['iroas_ci'][1]:.3f} "
-                f"| {m['iroas_endpoint_shift_of_width']:.1%} | {m['lift_endpoint_shift_of_width']:.1%} "
-                f"| {_fmt(m['seconds'])} |"
-            )
-    return [*lines, ""]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -204,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     result = engine_comparison(args.data_dir, max(1, args.runs))
     print(json.dumps(result, indent=2, default=str))
-    print("\n".join(markdown_lines(result)), file=sys.stderr)
+    print("\n".join(scale_lines(result)), file=sys.stderr)
     return 0
 
 

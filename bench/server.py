@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STREAMLIT = ROOT / ".venv" / "bin" / "streamlit"
 START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 15.0
-# Debian's chromium; these flags keep it off this machine's closed network (GUIDE.md section 4).
+# Debian's chromium; these flags keep it off this machine's closed network.
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

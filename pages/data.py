@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pipeline.inputs.ingestion import KINDS
+from pipeline.inputs.ingest.vocabulary import KINDS
 from ui import filters, layout, upload
 from ui import format as fmt
 from ui.cached import data

@@ -2,11 +2,20 @@
 
 import streamlit as st
 
-from pipeline.influencers import incrementality as inc
-from ui import charts_incrementality as charts
+from pipeline.influencers.statistics import (
+    ALPHA,
+    N_RESAMPLES,
+    POWER,
+    SRM_ALERT_P,
+    minimum_detectable_lift,
+    users_needed_per_group,
+)
+from pipeline.influencers.tracking import IncrementalityInputError
+from pipeline.influencers.verdict import verdict, verdict_tone
 from ui import filters, layout
 from ui import format as fmt
 from ui.cached import data, influencers
+from ui.charts import influencers as influencer_charts
 
 layout.use_app_navigation()
 st.title("Incrementality")
@@ -19,7 +28,7 @@ tables = data.influencer_tables()
 spec = filters.influencer_filters(tables)
 try:
     report, backend = influencers.incrementality_report_and_source(tables, spec)
-except inc.IncrementalityInputError as exc:
+except IncrementalityInputError as exc:
     st.error(str(exc))
     st.stop()
 if backend is not None:
@@ -35,26 +44,28 @@ if report.problem:
 
 overall = report.overall
 level = f"{overall.confidence:.0%}"
-iroas_interval = f"{charts.multiple(overall.iroas_ci_low)} – {charts.multiple(overall.iroas_ci_high)}"
+iroas_interval = f"{fmt.precise_multiple(overall.iroas_ci_low)} – {fmt.precise_multiple(overall.iroas_ci_high)}"
 lift_interval = f"{fmt.percent(overall.lift_ci_low, 1)} – {fmt.percent(overall.lift_ci_high, 1)}"
 columns = st.columns(4)
 columns[0].metric(
-    "iROAS", charts.multiple(overall.iroas), help=f"Extra revenue per $1 of payout; {level} interval {iroas_interval}."
+    "iROAS",
+    fmt.precise_multiple(overall.iroas),
+    help=f"Extra revenue per $1 of payout; {level} interval {iroas_interval}.",
 )
 columns[1].metric("Incremental revenue", fmt.money(overall.incremental_revenue), help="(r1 − r0) · exposed users")
 columns[2].metric("Lift", fmt.percent(overall.lift, 1), help=f"Revenue per exposed vs control user; {lift_interval}.")
 columns[3].metric(
-    "p-value", charts.p_value_text(overall.p_value), help="Welch's t-test: the chance of a gap this big with no effect."
+    "p-value", fmt.p_value(overall.p_value), help="Welch's t-test: the chance of a gap this big with no effect."
 )
 st.caption(
     f"{level} intervals: iROAS {iroas_interval}, lift {lift_interval}. Payout {fmt.money(overall.payout)}; "
     f"{fmt.count(overall.exposed_users)} exposed and {fmt.count(overall.control_users)} control users; "
     f"revenue per user {fmt.money(overall.revenue_per_exposed_user, 2)} vs "
     f"{fmt.money(overall.revenue_per_control_user, 2)}; {fmt.count(report.contaminated_users)} users in both groups "
-    f"excluded; sample-ratio test p-value {charts.p_value_text(report.srm_p_value)}."
+    f"excluded; sample-ratio test p-value {fmt.p_value(report.srm_p_value)}."
 )
-show_verdict = {"good": st.success, "bad": st.error}.get(inc.verdict_tone(overall), st.info)
-show_verdict(inc.verdict(overall))
+show_verdict = {"good": st.success, "bad": st.error}.get(verdict_tone(overall), st.info)
+show_verdict(verdict(overall))
 
 st.subheader("Which influencers, campaigns and products paid off")
 dimension = st.radio(
@@ -62,15 +73,15 @@ dimension = st.radio(
 )
 if dimension is not None:
     table = report.breakdowns[dimension]
-    layout.chart(charts.forest_plot, table, dimension)
+    layout.chart(influencer_charts.forest_plot, table, dimension)
     with st.expander(f"Table by {dimension}"):
-        st.dataframe(charts.breakdown_table(table), width="stretch", hide_index=True)
+        st.dataframe(influencer_charts.breakdown_table(table), width="stretch", hide_index=True)
 
 st.subheader("Revenue per user")
 if backend is not None and report.histogram.empty:
     st.info(f"Not available when the data is in {backend}: the distribution needs per-user rows.")
 else:
-    layout.chart(charts.revenue_distribution, report.buyers, report.histogram)
+    layout.chart(influencer_charts.revenue_distribution, report.buyers, report.histogram)
 
 st.subheader("Plan the next test")
 left, right = st.columns(2)
@@ -84,15 +95,15 @@ users = left.number_input(
 lift = right.number_input(
     "Lift to detect (%)", min_value=0.1, max_value=1000.0, value=10.0, step=1.0, key="inc_power_lift"
 )
-left.metric("Minimum detectable lift", fmt.percent(inc.minimum_detectable_lift(report.power, users, users), 1))
-right.metric("Users needed per group", fmt.count(inc.users_needed_per_group(report.power, lift / 100)))
+left.metric("Minimum detectable lift", fmt.percent(minimum_detectable_lift(report.power, users, users), 1))
+right.metric("Users needed per group", fmt.count(users_needed_per_group(report.power, lift / 100)))
 st.caption(
-    f"{inc.POWER:.0%} power, two-sided α = {inc.ALPHA:g}, using the revenue-per-user variance observed in this "
+    f"{POWER:.0%} power, two-sided α = {ALPHA:g}, using the revenue-per-user variance observed in this "
     f"selection. With today's groups ({fmt.count(overall.exposed_users)} exposed, {fmt.count(overall.control_users)} "
-    f"control) the minimum detectable lift is {fmt.percent(inc.minimum_detectable_lift(report.power), 1)}."
+    f"control) the minimum detectable lift is {fmt.percent(minimum_detectable_lift(report.power), 1)}."
 )
 
-bootstrap = f"A {inc.N_RESAMPLES:,}-resample bootstrap that resamples users within each group (fixed seed), {level}"
+bootstrap = f"A {N_RESAMPLES:,}-resample bootstrap that resamples users within each group (fixed seed), {level}"
 interval = f"{bootstrap} percentile interval" if backend is None else f"{level} normal approximation from the sums"
 with st.expander("How this is computed"):
     st.markdown(
@@ -105,7 +116,7 @@ with st.expander("How this is computed"):
   selection is charged the share that its exposed users carry (a campaign gets its influencers' whole payouts).
 - **Interval.** {interval}. **p-value:** Welch's t-test on revenue per user.
 - **Sample ratio.** A chi-square test of the group sizes against a {report.expected_exposed_share:.0%} exposed split;
-  a warning appears below p = {inc.SRM_ALERT_P:g}.
+  a warning appears below p = {SRM_ALERT_P:g}.
 - **Power.** Minimum detectable lift = (z₁₋α/₂ + z_power) · √(s1²/n1 + s0²/n0) / r0; users needed per group for a
   lift L = (z₁₋α/₂ + z_power)² · (s1² + s0²) / (L · r0)².
 """

@@ -4,9 +4,11 @@ import streamlit as st
 
 from pipeline.filters import apply_influencer_filter
 from pipeline.influencers import attribution as im
-from ui import charts, filters, layout
+from ui import filters, layout
 from ui import format as fmt
 from ui.cached import data
+from ui.charts import base as base_charts
+from ui.charts import influencers as influencer_charts
 from ui.download import csv_download
 
 PROFILE = ["name", "platform", "category", "gender", "influencer_type"]
@@ -61,13 +63,13 @@ personas = im.persona_roas(summary)
 left, right = st.columns(2)
 matrix = im.persona_matrix(personas)
 layout.chart(
-    charts.heatmap, matrix, "roas", "ROAS by category and gender (red = below break-even)", True, 1.0, where=left
+    base_charts.heatmap, matrix, "roas", "ROAS by category and gender (red = below break-even)", True, 1.0, where=left
 )
 with right:
     ranked = personas.sort_values("roas", ascending=False)
     layout.data_table(ranked, "persona roas", ["category", "gender", "roas", "revenue", "payout", "influencers"])
 
-layout.chart(charts.revenue_payout_scatter, summary)
+layout.chart(influencer_charts.revenue_payout_scatter, summary)
 
 left, right = st.columns(2)
 with left:
@@ -77,12 +79,12 @@ with left:
         st.info("No posts in this selection.")
     else:
         title = "Engagement rate per reach: (likes + comments) / reach"
-        layout.chart(charts.bar_by, engagement, "platform", "engagement_rate", title)
+        layout.chart(base_charts.bar_by, engagement, "platform", "engagement_rate", title)
         layout.data_table(engagement, "engagement by platform", ["platform", "posts", "reach", "engagement_rate"])
 with right:
     st.subheader("By influencer type")
     types = im.by_influencer_type(summary)
-    layout.chart(charts.bar_by, types, "influencer_type", "roas", "ROAS by influencer type")
+    layout.chart(base_charts.bar_by, types, "influencer_type", "roas", "ROAS by influencer type")
     layout.data_table(types, "influencer types", ["influencer_type", "influencers", "payout", "revenue", "roas"])
 
 st.subheader("Drill-down")
@@ -97,7 +99,7 @@ timeline = im.influencer_timeline(view, chosen, freq)
 if timeline.empty:
     st.info("This influencer has no posts or orders in this selection.")
 else:
-    layout.chart(charts.timeline, timeline, names[chosen], freq)
+    layout.chart(influencer_charts.timeline, timeline, names[chosen], freq)
 posts = im.influencer_posts(view["posts"], chosen)
 layout.data_table(posts, f"posts of {names[chosen]}")
 

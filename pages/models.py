@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from pipeline.modeling import report, roi
-from ui import charts_models, layout
+from pipeline.modeling import report, roi, scores
+from ui import layout
 from ui.cached import data, models
+from ui.charts import models as model_charts
 
 METRIC_LABELS = {"accuracy": "Accuracy", "f1": "F1", "roc_auc": "ROC AUC", "mae": "MAE", "rmse": "RMSE", "r2": "R²"}
 
@@ -16,7 +17,7 @@ except ValueError as problem:
     st.error(f"The models can't be trained on this data: {problem}")
     st.stop()
 meta = bundle.metadata
-info = roi.training_info(meta)
+info = scores.training_info(meta)
 st.caption(
     f"Trained at {info['created_at']} (UTC) on {info['rows']:,} daily rows of the demo data in {info['source']} "
     f"({info['start']} – {info['end']}), never on an upload. ROI models: {info['roi_rows']:,} weekly campaign x "
@@ -25,22 +26,22 @@ st.caption(
 )
 
 st.subheader("ROI models: comparison")
-comparison = roi.comparison_table(meta)
+comparison = scores.comparison_table(meta)
 for column, task in zip(st.columns(2), ("classification", "regression"), strict=True):
     with column:
-        layout.table(roi.comparison_wide(comparison, task).drop(columns="task"), labels=METRIC_LABELS)
-        layout.chart(charts_models.metric_bars, comparison, task)
+        layout.table(scores.comparison_wide(comparison, task).drop(columns="task"), labels=METRIC_LABELS)
+        layout.chart(model_charts.metric_bars, comparison, task)
 
 st.subheader(f"Classifying ROI > {info['threshold']:g}")
 classifiers = [n for n in roi.CLASSIFIERS if n in meta]
 left, right = st.columns(2)
 layout.chart(
-    lambda: charts_models.roc_curves({roi.model_label(n): meta[n].get("roc") for n in classifiers}), where=left
+    lambda: model_charts.roc_curves({scores.model_label(n): meta[n].get("roc") for n in classifiers}), where=left
 )
-chosen = right.selectbox("Classifier", classifiers, format_func=roi.model_label, key="md_classifier")
+chosen = right.selectbox("Classifier", classifiers, format_func=scores.model_label, key="md_classifier")
 layout.chart(
-    lambda: charts_models.confusion_heatmap(
-        meta[chosen]["confusion_matrix"], meta[chosen]["threshold"], roi.model_label(chosen)
+    lambda: model_charts.confusion_heatmap(
+        meta[chosen]["confusion_matrix"], meta[chosen]["threshold"], scores.model_label(chosen)
     ),
     where=right,
 )
@@ -51,10 +52,10 @@ st.caption(
 
 st.subheader("Predicting ROI")
 regressors = [n for n in roi.REGRESSORS if n in meta]
-chosen_regressor = st.selectbox("Regressor", regressors, format_func=roi.model_label, key="md_regressor")
+chosen_regressor = st.selectbox("Regressor", regressors, format_func=scores.model_label, key="md_regressor")
 layout.chart(
-    lambda: charts_models.predicted_vs_actual(
-        meta[chosen_regressor]["pred_vs_actual"], roi.model_label(chosen_regressor)
+    lambda: model_charts.predicted_vs_actual(
+        meta[chosen_regressor]["pred_vs_actual"], scores.model_label(chosen_regressor)
     )
 )
 
@@ -63,19 +64,19 @@ roi_models = [n for n in roi.ROI_MODELS if n in meta and meta[n].get("permutatio
 explained = st.selectbox(
     "Model",
     roi_models,
-    format_func=lambda n: f"{roi.model_label(n)} ({meta[n]['task']})",
+    format_func=lambda n: f"{scores.model_label(n)} ({meta[n]['task']})",
     key="md_importance",
 )
 if explained is None:
     st.info("No saved model has a permutation importance (its first fold had a single class).")
 else:
     layout.chart(
-        lambda: charts_models.importance_bars(meta[explained]["permutation_importance"], roi.model_label(explained))
+        lambda: model_charts.importance_bars(meta[explained]["permutation_importance"], scores.model_label(explained))
     )
     st.caption("Measured on the first fold's held-out campaigns: how much the score drops when one input is shuffled.")
 
 st.subheader("Forecaster")
-coverage = roi.coverage_table(meta)
+coverage = scores.coverage_table(meta)
 left, right = st.columns(2)
 with left:
     layout.table(
@@ -83,7 +84,7 @@ with left:
         formats={"r2": "%.3f", "mape": "percent", "coverage_90": "percent", "mean_width": "%.1f", "rows": "%d"},
         labels={"r2": "R²", "mape": "MAPE", "coverage_90": "Coverage", "mean_width": "Mean width"},
     )
-layout.chart(charts_models.coverage_bars, coverage, where=right)
+layout.chart(model_charts.coverage_bars, coverage, where=right)
 
 st.subheader("Retrain and report")
 threshold = st.number_input(

@@ -3,11 +3,13 @@
 import streamlit as st
 
 from pipeline import kpis
-from pipeline.campaigns import cube
+from pipeline.campaigns import cube, overview
 from pipeline.filters import apply_campaign_filter
-from ui import charts, filters, layout
+from ui import filters, layout
 from ui import format as fmt
 from ui.cached import campaigns, data
+from ui.charts import base as base_charts
+from ui.charts import campaigns as campaign_charts
 from ui.download import csv_download
 
 KPI_METRICS = ("spend", "impressions", "clicks", "conversions", "revenue", "ctr", "cvr", "cpc", "cpa", "cpm", "roas")
@@ -37,7 +39,7 @@ by = ["platform"] if split else []
 by_day = kpis.in_period(platform_days if split else daily, period)
 trend = kpis.trend(by_day, freq, by=by)
 partial = cube.partial_periods(trend["period"], freq, period.start, period.end)
-layout.chart(charts.trend_line, trend, metric, freq, "platform" if split else None, partial)
+layout.chart(campaign_charts.trend_line, trend, metric, freq, "platform" if split else None, partial)
 
 day_cube = campaigns.campaign_cube(frame, spec)
 current = kpis.in_period(day_cube, period)
@@ -53,14 +55,14 @@ shown = right.selectbox("Chart metric", columns, index=len(columns) - 1, format_
 keys = ["platform", "campaign"] if dim == "campaign" else [dim]
 ranked = cube.kpi_table(totals, keys).sort_values(columns[0], ascending=False)
 title = f"{fmt.label(shown)} by {dim}" + (f" (the 15 biggest by {columns[0]})" if len(ranked) > 15 else "")
-layout.chart(charts.bar_by, ranked.head(15), dim, shown, title, horizontal=dim == "campaign")
+layout.chart(base_charts.bar_by, ranked.head(15), dim, shown, title, horizontal=dim == "campaign")
 layout.data_table(ranked, f"breakdown by {dim}", [*keys, *columns])
 
 st.subheader("Top campaigns by conversion rate")
 min_clicks = st.number_input(
-    "Minimum clicks to rank a campaign", min_value=0, value=cube.MIN_CLICKS_FOR_CVR, step=50, key="ov_min_clicks"
+    "Minimum clicks to rank a campaign", min_value=0, value=overview.MIN_CLICKS_FOR_CVR, step=50, key="ov_min_clicks"
 )
-top = cube.top_campaigns_by_cvr(totals, min_clicks=min_clicks) if "cvr" in cube.computable(["cvr"], have) else None
+top = overview.top_campaigns_by_cvr(totals, min_clicks=min_clicks) if "cvr" in cube.computable(["cvr"], have) else None
 if top is None:
     st.info("This data has no clicks or conversions column, so there is no conversion rate to rank.")
 elif top.empty:
@@ -74,32 +76,32 @@ with left:
     st.subheader("Cost efficiency")
     costs = cube.computable(["cpa", "cpc", "cpm"], have)
     cost = st.radio("Cost metric", costs, format_func=fmt.axis_title, horizontal=True, key="ov_cost")
-    matrix = cube.cost_matrix(totals, cost) if cost and "device" in day_cube.columns else None
+    matrix = overview.cost_matrix(totals, cost) if cost and "device" in day_cube.columns else None
     if matrix is None:
         st.info("This data has no device column or no cost inputs for a platform x device view.")
     else:
-        layout.chart(charts.heatmap, matrix, cost, f"{fmt.label(cost)} by platform and device")
+        layout.chart(base_charts.heatmap, matrix, cost, f"{fmt.label(cost)} by platform and device")
 with right:
     st.subheader("Spend vs conversions")
     level = st.radio(
         "Points", ["campaign", "campaign_day"], format_func=lambda v: v.replace("_", "-"), horizontal=True, key="ov_lvl"
     )
     if cube.computable(["cpa"], have):
-        points = cube.spend_conversion_points(current if level == "campaign_day" else totals, level)
-        r = cube.correlation(points["spend"], points["conversions"])
-        layout.chart(charts.spend_scatter, points, r, level.replace("_", "-"))
+        points = overview.spend_conversion_points(current if level == "campaign_day" else totals, level)
+        r = overview.correlation(points["spend"], points["conversions"])
+        layout.chart(campaign_charts.spend_scatter, points, r, level.replace("_", "-"))
     else:
         st.info("This data has no spend or no conversions column.")
 
 st.subheader("Meta vs TikTok")
-layout.metrics_by_column(cube.compare_platforms(totals), "meta vs tiktok")
+layout.metrics_by_column(overview.compare_platforms(totals), "meta vs tiktok")
 
 st.subheader("Anomalies")
 has_cpa = bool(cube.computable(["cpa"], have))
 flags = campaigns.anomaly_flags(frame, spec) if has_cpa else None
 st.caption(
-    f"Campaign-days whose spend or CPA is |z| ≥ {cube.ANOMALY_Z} away from the campaign's own "
-    f"{cube.ANOMALY_WINDOW_DAYS}-day baseline (the day itself excluded), and days with spend but no conversions."
+    f"Campaign-days whose spend or CPA is |z| ≥ {overview.ANOMALY_Z} away from the campaign's own "
+    f"{overview.ANOMALY_WINDOW_DAYS}-day baseline (the day itself excluded), and days with spend but no conversions."
 )
 if flags is None:
     st.info("This data has no spend or no conversions column to judge.")

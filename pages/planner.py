@@ -3,8 +3,9 @@ import streamlit as st
 
 from pipeline import export
 from pipeline.modeling import planner
-from ui import charts_planner, layout
+from ui import layout
 from ui.cached import models
+from ui.charts import planner as planner_charts
 from ui.format import money, multiple
 
 layout.use_app_navigation()
@@ -98,7 +99,7 @@ with curves_tab:
     outcome = st.selectbox("Outcome", planner.TARGETS, index=3, key="curve_target")
     row = lines.iloc[chosen]
     layout.chart(
-        lambda: charts_planner.response_curve(
+        lambda: planner_charts.response_curve(
             planner.response_curve(model, row.to_dict()),
             outcome,
             row["spend"],

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from ui import charts_models, filters, layout
+from ui import filters, layout
 from ui import format as fmt
 from ui.cached import campaigns, data
+from ui.charts import models as model_charts
 from ui.download import csv_download
 
 PROFILE_COLUMNS = ["label", "units", "spend", "spend_share", "ctr", "cpc", "cpa", "roi", "roas"]
@@ -35,7 +36,7 @@ tiles[0].metric("Segments", result.k, border=True)
 tiles[1].metric("Units segmented", fmt.count(len(result.assignments)), border=True)
 tiles[2].metric("Silhouette", f"{result.score:.3f}", help="−1 to 1; higher means better separated.", border=True)
 
-layout.chart(charts_models.segment_scatter, result.assignments)
+layout.chart(model_charts.segment_scatter, result.assignments)
 
 st.subheader("Segment profiles")
 st.caption("KPIs of each segment are ratios of its units' sums; share is the segment's part of all spend.")
@@ -48,8 +49,8 @@ layout.data_table(
 )
 
 left, right = st.columns([3, 2])
-layout.chart(charts_models.scatter_matrix, result.assignments, where=left)
-layout.chart(charts_models.silhouette_line, result.silhouette, result.k, where=right)
+layout.chart(model_charts.scatter_matrix, result.assignments, where=left)
+layout.chart(model_charts.silhouette_line, result.silhouette, result.k, where=right)
 
 st.subheader("Assignments")
 layout.table(

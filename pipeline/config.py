@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,7 +23,7 @@ def models_dir() -> Path:
     return Path(os.environ.get("APP_MODELS_DIR", ROOT / "models"))
 
 
-# Engines that can compute the grouped sums (pipeline.scale.backends); here so the CLI parser need not import them.
+# Engines that can compute the grouped sums (pipeline.scale.backends).
 BACKEND_KINDS = ("duckdb", "spark", "postgres")
 
 # What a blank dimension cell (device, platform, ...) is shown and grouped as, in every engine.
@@ -44,3 +49,100 @@ DEMO_FILES = (
     PAYOUTS_FILE,
     GROUND_TRUTH_FILE,
 )
+
+
+# ---------------------------------------------------------------- backend settings
+# Which engine computes the grouped sums (pipeline.scale) and where its tables are. Read from ANALYTICS_*
+# environment variables, else the [backend] section of .streamlit/secrets.toml, else the embedded default.
+# Kept here, free of heavy imports, so the CLI parser and the pages can read them without ibis or pyspark.
+
+DEFAULT_KIND = "duckdb"
+SECRETS_PATH = ROOT / ".streamlit" / "secrets.toml"
+ENV_KIND, ENV_CAMPAIGNS, ENV_TRACKING, ENV_URL = (
+    "ANALYTICS_BACKEND",
+    "ANALYTICS_CAMPAIGNS_TABLE",
+    "ANALYTICS_TRACKING_TABLE",
+    "ANALYTICS_BACKEND_URL",
+)
+# secrets.toml key -> environment variable that overrides it
+SETTING_ENV = {"kind": ENV_KIND, "campaigns_table": ENV_CAMPAIGNS, "tracking_table": ENV_TRACKING, "url": ENV_URL}
+# A warehouse has no data folder: these table names are the default there.
+DEFAULT_TABLES = {"campaigns": "campaigns", "tracking": "tracking_data"}
+SPARK_MASTER = "local[2]"  # the machine's 2 cores
+# Spark's default of 200 shuffle partitions is for clusters; a few suffice for the small grouped results here.
+SPARK_SHUFFLE_PARTITIONS = 8
+SPARK_LOCAL_MEMORY = "3g"  # of the machine's 24 GB; see pipeline.scale.backends.spark_session
+
+
+class BackendError(ValueError):
+    """A backend cannot be used as configured; the message is one sentence for people."""
+
+
+@dataclass(frozen=True)
+class BackendSettings:
+    """Which engine computes the sums and where it finds the tables.
+
+    `campaigns` and `tracking` are a Parquet/CSV file or a folder holding campaigns.parquet|csv and
+    tracking_data.parquet|csv (DuckDB, Spark), or a table name (Spark catalog, PostgreSQL). `url` is the
+    PostgreSQL URL or the Spark master; it may hold a password, so it is left out of repr (see `describe`).
+    """
+
+    kind: str = DEFAULT_KIND
+    campaigns: str = ""
+    tracking: str = ""
+    url: str | None = field(default=None, repr=False)
+
+    def describe(self) -> str:
+        """A one-line description that is safe to log: the URL's password is masked."""
+        url = f" at {redact_url(self.url)}" if self.url else ""
+        return f"{self.kind}{url} (campaigns: {self.campaigns or '-'}, tracking: {self.tracking or '-'})"
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _read_secrets(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        section = tomllib.loads(path.read_text(encoding="utf-8")).get("backend", {})
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        raise BackendError(f"{path.name} is not valid TOML, so its [backend] settings cannot be read.") from None
+    if not isinstance(section, dict):
+        raise BackendError(f"[backend] in {path.name} must be a table of settings.")
+    return section
+
+
+def backend_configured(environ: Mapping[str, str] = os.environ, secrets_path: Path | None = None) -> bool:
+    """True when the environment or secrets.toml names a backend (else the app and CLI keep their local paths)."""
+    named = str(_read_secrets(secrets_path or SECRETS_PATH).get("kind", "") or "")
+    return bool(environ.get(ENV_KIND, "").strip() or named.strip())
+
+
+def settings_from_env(environ: Mapping[str, str] = os.environ, secrets_path: Path | None = None) -> BackendSettings:
+    """Backend settings: ANALYTICS_BACKEND, ANALYTICS_CAMPAIGNS_TABLE, ANALYTICS_TRACKING_TABLE and
+    ANALYTICS_BACKEND_URL win over the keys kind, campaigns_table, tracking_table and url of the [backend]
+    section of `secrets_path` (default SECRETS_PATH, .streamlit/secrets.toml). With neither: DuckDB over the
+    local data folder (data_dir()). Raises BackendError for an unknown kind or unreadable TOML."""
+    secrets = _read_secrets(secrets_path or SECRETS_PATH)
+    values = {}
+    for key, variable in SETTING_ENV.items():
+        value = environ.get(variable, "").strip() or str(secrets.get(key, "") or "").strip()
+        values[key] = value
+    kind = values["kind"].lower() or DEFAULT_KIND
+    if kind not in BACKEND_KINDS:
+        raise BackendError(f"Unknown backend {values['kind']!r}; use one of {', '.join(BACKEND_KINDS)}.")
+    local = str(data_dir())
+    return BackendSettings(
+        kind=kind,
+        campaigns=values["campaigns_table"] or (DEFAULT_TABLES["campaigns"] if kind == "postgres" else local),
+        tracking=values["tracking_table"] or (DEFAULT_TABLES["tracking"] if kind == "postgres" else local),
+        url=values["url"] or None,
+    )

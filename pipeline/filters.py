@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipeline import config
+
 
 @dataclass(frozen=True)
 class CampaignFilter:
@@ -64,6 +66,23 @@ def apply_campaign_filter(frame: pd.DataFrame, spec: CampaignFilter) -> pd.DataF
     for field, column in CAMPAIGN_FILTER_COLUMNS.items():
         mask &= _isin(frame, column, getattr(spec, field))
     return frame[mask]
+
+
+def filter_options_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A small frame with the same filter choices as a campaign frame: every distinct value of each filter column
+    and the first and last date, so ui/filters.campaign_filters can build the sidebar from a few rows instead of
+    scanning the data's. Not data: its measures are absent and its rows are not real combinations."""
+    columns = ["date", *CAMPAIGN_FILTER_COLUMNS.values()]
+    present = [c for c in columns if c in frame.columns]
+    values = {c: distinct_values(frame[c]) for c in present if c != "date"}
+    first, last = frame["date"].min(), frame["date"].max()
+    length = max([2, *(len(v) for v in values.values())])
+    out = {"date": pd.to_datetime([first] + [last] * (length - 1)).astype("datetime64[ns]")}
+    for column, distinct in values.items():
+        # each value at least once; a column with no values shows the missing label only
+        cycled = [distinct[i % len(distinct)] for i in range(length)] if distinct else [config.MISSING_LABEL] * length
+        out[column] = pd.Categorical(cycled, categories=distinct or [config.MISSING_LABEL])
+    return pd.DataFrame(out)
 
 
 @dataclass(frozen=True)

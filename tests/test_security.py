@@ -16,14 +16,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipeline import export
-from pipeline.inputs.ingestion import ingest
+from pipeline.inputs.ingest.load import ingest
 from tests.hostile.corpus import FORMULA_NAME, SCRIPT_NAME, build_corpus
 from tests.hostile.datadirs import write_data_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".streamlit" / "config.toml"
 UI_DIRS = ("pages", "ui")
-ARTIFACTS = Path("pipeline") / "modeling" / "store.py"
+ARTIFACTS = Path("pipeline") / "modeling" / "artifacts.py"
 SKIP_DIRS = {".venv", "tests", "__pycache__", ".git", "data", "models", "test-output"}
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -225,18 +225,18 @@ class Trap:
 
 
 def test_tampered_model_bytes_are_never_unpickled(tmp_path: Path) -> None:
-    from pipeline.modeling import store
+    from pipeline.modeling import artifacts
 
     marker = tmp_path / "unpickled"
-    store.save(tmp_path, "trap", Trap(marker), {})
-    joblib_path, _ = store.artifact_paths(tmp_path, "trap")
+    artifacts.save(tmp_path, "trap", Trap(marker), {})
+    joblib_path, _ = artifacts.artifact_paths(tmp_path, "trap")
     original = joblib_path.read_bytes()
     joblib_path.write_bytes(original + b"\x00")  # one byte more: the sha256 no longer matches
-    with pytest.raises(store.ArtifactInvalid, match="sha256"):
-        store.load(tmp_path, "trap")
+    with pytest.raises(artifacts.ArtifactInvalid, match="sha256"):
+        artifacts.load(tmp_path, "trap")
     assert not marker.exists()
     joblib_path.write_bytes(original)  # control: the verified bytes do get unpickled, so the trap works
-    store.load(tmp_path, "trap")
+    artifacts.load(tmp_path, "trap")
     assert marker.exists()
 
 

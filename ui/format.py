@@ -1,42 +1,44 @@
-"""Numbers for people: currency, thousands separators, percentages, "—" for undefined."""
+"""Numbers for people: currency, thousands separators, percentages, "—" for undefined.
+
+Every number the pages show is written here. What undefined means, "—", money and the decimals of small
+values come from pipeline.text, which the CLI's sentences use too, so each rule is written once.
+"""
 
 from __future__ import annotations
 
-import math
-
-MISSING = "—"
-
-
-def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and not math.isfinite(value))
-
-
-def money(value: float | None, decimals: int = 0, symbol: str = "$") -> str:
-    """$12,345 (or $1.23 with decimals=2); "—" when undefined."""
-    if _missing(value):
-        return MISSING
-    sign = "-" if value < 0 else ""
-    return f"{sign}{symbol}{abs(value):,.{decimals}f}"
+from pipeline.text import MISSING, display_decimals, money, undefined
 
 
 def count(value: float | None) -> str:
     """12,345; "—" when undefined."""
-    return MISSING if _missing(value) else f"{value:,.0f}"
+    return MISSING if undefined(value) else f"{value:,.0f}"
 
 
 def percent(value: float | None, decimals: int = 2) -> str:
     """A fraction as a percentage: 0.0123 -> 1.23%; "—" when undefined."""
-    return MISSING if _missing(value) else f"{100 * value:.{decimals}f}%"
+    return MISSING if undefined(value) else f"{100 * value:.{decimals}f}%"
 
 
 def multiple(value: float | None, decimals: int = 2) -> str:
     """A ratio such as ROAS: 2.345 -> 2.35x; "—" when undefined."""
-    return MISSING if _missing(value) else f"{value:,.{decimals}f}x"
+    return MISSING if undefined(value) else f"{value:,.{decimals}f}x"
 
 
 def signed_percent(value: float | None, decimals: int = 1) -> str:
     """A fractional change with its sign: 0.052 -> "+5.2%"; "—" when undefined."""
-    return MISSING if _missing(value) else f"{100 * value:+.{decimals}f}%"
+    return MISSING if undefined(value) else f"{100 * value:+.{decimals}f}%"
+
+
+def precise_multiple(value: float | None) -> str:
+    """2.35x, or 0.0079x for small values (never rounded to "0.01x"); "—" when undefined."""
+    return multiple(value, display_decimals(value))
+
+
+def p_value(value: float | None) -> str:
+    """0.034, "< 0.001" for tiny values (more digits mean nothing), "—" when undefined."""
+    if undefined(value):
+        return MISSING
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
 # How each metric reads: money (with decimals), count, percent (of a fraction) or multiple.
@@ -154,7 +156,7 @@ _UNITS = ((1e9, "B"), (1e6, "M"), (1e3, "K"))
 def compact(value: float | None, prefix: str = "") -> str:
     """Three significant digits with K, M or B from 10,000 on: 12,345 -> 12.3K, 465,307 -> 465K,
     1,410,308 -> 1.41M; smaller values in full (9,876); "—" when undefined."""
-    if _missing(value):
+    if undefined(value):
         return MISSING
     sign, size = ("-" if value < 0 else ""), abs(value)
     if size < COMPACT_FROM:
@@ -170,6 +172,6 @@ def compact(value: float | None, prefix: str = "") -> str:
 def tile_value(metric: str, value: float | None) -> str:
     """A metric as a KPI tile shows it: like metric_value, but big money and counts are compact."""
     style, _ = METRIC_STYLES.get(metric, ("count", 0))
-    if style in ("money", "count") and not _missing(value) and abs(value) >= COMPACT_FROM:
+    if style in ("money", "count") and not undefined(value) and abs(value) >= COMPACT_FROM:
         return compact(value, "$" if style == "money" else "")
     return metric_value(metric, value)

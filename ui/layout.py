@@ -147,7 +147,9 @@ def table(
             config[column] = st.column_config.DateColumn(header, format="YYYY-MM-DD")
         else:
             config[column] = st.column_config.Column(header)
-    st.dataframe(display, width="stretch", height=height, hide_index=True, column_config=config, placeholder="—")
+    st.dataframe(
+        display, width="stretch", height=height, hide_index=True, column_config=config, placeholder=fmt.MISSING
+    )
     return shown
 
 

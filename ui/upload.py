@@ -8,7 +8,9 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from pipeline.inputs import ingestion
+from pipeline.inputs.ingest.errors import IngestError
+from pipeline.inputs.ingest.load import IngestResult
+from pipeline.inputs.ingest.vocabulary import IGNORED
 from pipeline.schemas import CAMPAIGN_DIMENSIONS, CAMPAIGN_MEASURES, SCHEMAS
 from ui import format as fmt
 from ui import layout
@@ -27,7 +29,7 @@ KIND_LABELS = {
 def canonical_targets(kind: str) -> list[str]:
     """The canonical columns a source header can be mapped to for this table kind, plus "ignore"."""
     names = [*CAMPAIGN_DIMENSIONS, *CAMPAIGN_MEASURES] if kind == "campaigns" else list(SCHEMAS[kind].columns)
-    return [*names, ingestion.IGNORED]
+    return [*names, IGNORED]
 
 
 def file_key(upload: object) -> str:
@@ -37,25 +39,25 @@ def file_key(upload: object) -> str:
 
 def read_upload(
     upload: object, overrides: dict[str, str] | None = None, assumptions: dict[str, float] | None = None
-) -> ingestion.IngestResult | None:
+) -> IngestResult | None:
     """Ingest an uploaded file; on failure show st.error with the one-sentence reason and return None."""
     try:
         return data.ingest_upload(upload.getvalue(), upload.name, overrides or {}, assumptions or {})
-    except ingestion.IngestError as exc:
+    except IngestError as exc:
         st.error(f"{upload.name}: {exc}")
     except Exception:  # a file we could not anticipate must never show a traceback
         st.error(f"{upload.name}: this file could not be read as a table; export it again as CSV and retry.")
     return None
 
 
-def with_edits(upload: object, first: ingestion.IngestResult, key: str) -> ingestion.IngestResult | None:
+def with_edits(upload: object, first: IngestResult, key: str) -> IngestResult | None:
     """Offer the guessed mappings and the estimation assumptions for editing; re-ingest when edited."""
     overrides = mapping_overrides(first, key)
     assumptions = assumption_values(first, key)
     return read_upload(upload, overrides, assumptions) if overrides or assumptions else first
 
 
-def mapping_overrides(result: ingestion.IngestResult, key: str) -> dict[str, str]:
+def mapping_overrides(result: IngestResult, key: str) -> dict[str, str]:
     """Selectboxes for the headers whose mapping was a guess; returns header -> the chosen canonical name."""
     if not result.uncertain:
         return {}
@@ -63,7 +65,7 @@ def mapping_overrides(result: ingestion.IngestResult, key: str) -> dict[str, str
     targets = canonical_targets(result.kind)
     chosen = {}
     for header in result.uncertain:
-        guess = result.mapping.get(header, ingestion.IGNORED)
+        guess = result.mapping.get(header, IGNORED)
         options = targets if guess in targets else [guess, *targets]
         chosen[header] = st.selectbox(
             f"“{header}” means", options, index=options.index(guess), key=f"map_{key}_{header}"
@@ -71,7 +73,7 @@ def mapping_overrides(result: ingestion.IngestResult, key: str) -> dict[str, str
     return chosen
 
 
-def assumption_values(result: ingestion.IngestResult, key: str) -> dict[str, float]:
+def assumption_values(result: IngestResult, key: str) -> dict[str, float]:
     """Inputs for the assumptions behind estimated columns (e.g. average order value)."""
     if not result.assumptions:
         return {}
@@ -92,7 +94,7 @@ def assumption_values(result: ingestion.IngestResult, key: str) -> dict[str, flo
     return values
 
 
-def quality_report(result: ingestion.IngestResult) -> None:
+def quality_report(result: IngestResult) -> None:
     """Rows read, kept and dropped by reason; estimated columns; platforms found."""
     dropped = sum(result.dropped.values())
     cols = st.columns(3)
@@ -111,7 +113,7 @@ def quality_report(result: ingestion.IngestResult) -> None:
         st.caption(note)
 
 
-def mapping_table(result: ingestion.IngestResult, guessed: list[str]) -> None:
+def mapping_table(result: IngestResult, guessed: list[str]) -> None:
     """Source header -> canonical column, marking the guesses (editable above the table)."""
     table = pd.DataFrame(
         {
@@ -123,7 +125,7 @@ def mapping_table(result: ingestion.IngestResult, guessed: list[str]) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
 
 
-def review(result: ingestion.IngestResult, name: str, guessed: list[str] | None = None) -> None:
+def review(result: IngestResult, name: str, guessed: list[str] | None = None) -> None:
     """Preview, data-quality report and column mapping of one ingested file."""
     guessed = result.uncertain if guessed is None else guessed
     st.success(

@@ -1,0 +1,1 @@
+"""Campaign reporting: rollups and cubes, rankings, comparisons, anomalies. Imports inputs and below."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,14 @@ import pandas as pd
 from pipeline import config, kpis
 from pipeline.cli.options import CliError, data_dir_arg, models_dir_arg
 from pipeline.influencers import incrementality as inc
-from pipeline.inputs.ingestion import KPI_RATIOS, IngestError, IngestResult, campaign_totals, ingest
-from pipeline.modeling import planner, report, roi, store
-from pipeline.modeling.forecast import load_forecaster
-from pipeline.scale import backends, engine, sums_stats
+from pipeline.influencers import statistics as inc_stats
+from pipeline.influencers.tracking import IncrementalityInputError, validate_payouts
+from pipeline.influencers.verdict import verdict
+from pipeline.inputs.ingest.errors import IngestError
+from pipeline.inputs.ingest.load import IngestResult, campaign_totals, ingest
+from pipeline.inputs.ingest.vocabulary import KPI_RATIOS
+from pipeline.modeling import artifacts, planner, report, scores, store
+from pipeline.scale import backends, campaign_sums, sums_stats, tracking_sums
 from pipeline.schemas import CAMPAIGN_MEASURES
 
 # ---------------------------------------------------------------- ingest and kpis
@@ -102,15 +107,15 @@ def chosen_kind(args: argparse.Namespace) -> str | None:
     kind = getattr(args, "backend", None)
     if kind:
         return kind
-    return backends.settings_from_env().kind if backends.backend_configured() else None
+    return config.settings_from_env().kind if config.backend_configured() else None
 
 
 def cli_settings(
     args: argparse.Namespace, kind: str, location: Path | None, table_option: str
-) -> backends.BackendSettings:
+) -> config.BackendSettings:
     """Settings for a CLI run: the environment's for `kind`, then the positional FILE/DIR (a local path, used by
     DuckDB and Spark), --campaigns-table/--tracking-table and --backend-url on top."""
-    base = backends.settings_from_env({**os.environ, backends.ENV_KIND: kind})
+    base = config.settings_from_env({**os.environ, config.ENV_KIND: kind})
     target = "campaigns" if table_option == "campaigns_table" else "tracking"
     values = {"campaigns": base.campaigns, "tracking": base.tracking}
     if location is not None and kind != "postgres":
@@ -118,7 +123,7 @@ def cli_settings(
     if getattr(args, table_option, None):
         values[target] = getattr(args, table_option)
     url = getattr(args, "backend_url", None) or base.url
-    return backends.BackendSettings(kind=kind, campaigns=values["campaigns"], tracking=values["tracking"], url=url)
+    return config.BackendSettings(kind=kind, campaigns=values["campaigns"], tracking=values["tracking"], url=url)
 
 
 def command_kpis(args: argparse.Namespace) -> dict[str, Any]:
@@ -133,10 +138,11 @@ def command_kpis(args: argparse.Namespace) -> dict[str, Any]:
         return _file_kpis(args)
     settings = cli_settings(args, kind, args.file, "campaigns_table")
     by = _dimensions(args.by)
-    engine.check_dimensions(by)
+    campaign_sums.check_dimensions(by)
     with backends.plain_errors(settings):
         table = backends.campaign_table(backends.connect(settings), settings)
-        sums, totals = backends.campaign_sums(table, engine.EVERYTHING, by), backends.campaign_sums(table)
+        sums = campaign_sums.campaign_sums(table, campaign_sums.EVERYTHING, by)
+        totals = campaign_sums.campaign_sums(table)
     total = {key: float(value) for key, value in kpis.add_ratios(totals).iloc[0].items()}
     return {
         "rows": _kpi_records(kpis.add_ratios(sums), by),
@@ -148,16 +154,11 @@ def command_kpis(args: argparse.Namespace) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- incrementality
 
-INFLUENCER_KEYS = (
-    "exposed_users",
-    "control_users",
-    "lift",
-    "incremental_revenue",
-    "payout",
-    "iroas",
-    "iroas_ci_low",
-    "iroas_ci_high",
-    "p_value",
+# The breakdown's numbers, without its label, note and per-user revenues.
+INFLUENCER_KEYS = tuple(
+    column
+    for column in inc.BREAKDOWN_COLUMNS
+    if column not in ("label", "note", "revenue_per_exposed_user", "revenue_per_control_user")
 )
 
 
@@ -177,7 +178,7 @@ def incrementality_summary(
         "iroas_ci": [overall.iroas_ci_low, overall.iroas_ci_high],
         "p_value": overall.p_value,
         "srm_p_value": srm_p,
-        "verdict": inc.verdict(overall),
+        "verdict": verdict(overall),
         "by_influencer": [
             {"influencer_id": influencer, **{key: values[key] for key in INFLUENCER_KEYS}}
             for influencer, values in by_influencer.items()
@@ -193,7 +194,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def _expected_share(args: argparse.Namespace) -> float:
-    share = getattr(args, "expected_share", None) or inc.EXPECTED_EXPOSED_SHARE
+    share = getattr(args, "expected_share", None) or inc_stats.EXPECTED_EXPOSED_SHARE
     if not 0 < share < 1:
         raise CliError("--expected-share must be between 0 and 1.")
     return share
@@ -212,7 +213,7 @@ def _folder_incrementality(args: argparse.Namespace) -> dict[str, Any]:
     share = _expected_share(args)
     try:
         result = inc.analyse(tracking, payouts, expected_exposed_share=share, breakdowns=("influencer",))
-    except inc.IncrementalityInputError as exc:
+    except IncrementalityInputError as exc:
         raise CliError(str(exc)) from None
     if result.problem:
         raise CliError(result.problem)
@@ -227,8 +228,8 @@ def _payouts(directory: Path) -> pd.Series:
     if not path.is_file():
         raise CliError(f"{directory} has no {config.PAYOUTS_FILE}.")
     try:
-        payouts = inc.validate_payouts(_read_csv(path))
-    except inc.IncrementalityInputError as exc:
+        payouts = validate_payouts(_read_csv(path))
+    except IncrementalityInputError as exc:
         raise CliError(str(exc)) from None
     return payouts.groupby("influencer_id")["total_payout"].sum()
 
@@ -252,14 +253,14 @@ def command_incrementality(args: argparse.Namespace) -> dict[str, Any]:
     settings = cli_settings(args, kind, args.directory, "tracking_table")
     with backends.plain_errors(settings):
         table = backends.tracking_table(backends.connect(settings), settings)
-        overall_sums = backends.tracking_sums(table)
-        slice_sums = backends.tracking_sums(table, ("influencer_id",))
+        overall_sums = tracking_sums.tracking_sums(table)
+        slice_sums = tracking_sums.tracking_sums(table, ("influencer_id",))
     overall = sums_stats.compare_from_sums(overall_sums.sums, float(payouts.sum()), method)
     if overall.problem:
         raise CliError(overall.problem)
     by_influencer = sums_stats.compare_slices(slice_sums.sums, "influencer_id", payouts, method)
     rows = {int(value): asdict(comparison) for value, comparison in by_influencer.items()}
-    srm_p = inc.srm_p_value(overall.exposed_users, overall.control_users, share)
+    srm_p = inc_stats.srm_p_value(overall.exposed_users, overall.control_users, share)
     return {
         **incrementality_summary(overall, overall_sums.contaminated_users, srm_p, rows),
         "backend": kind,
@@ -277,24 +278,25 @@ def _folders(args: argparse.Namespace) -> tuple[Path, Path]:
     return data_dir, models_dir
 
 
-def command_train(args: argparse.Namespace) -> dict[str, Any]:
-    """`python -m pipeline train`: retrain and save every model, print their scores."""
+def _run_training(args: argparse.Namespace, train: Callable[[Path, Path], dict[str, Any]]) -> tuple[Path, dict]:
+    """`train(data_dir, models_dir)` on the command's folders; a training problem becomes one CLI line."""
     data_dir, models_dir = _folders(args)
     try:
-        done = roi.train_models(data_dir, models_dir)
+        return models_dir, train(data_dir, models_dir)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
-    metadata = {name: store.read_metadata(models_dir, name) for name in roi.ALL_MODELS}
-    return {**roi.train_summary(metadata), "models_dir": str(models_dir), "seconds": done["seconds"]}
+
+
+def command_train(args: argparse.Namespace) -> dict[str, Any]:
+    """`python -m pipeline train`: retrain and save every model, print their scores."""
+    models_dir, done = _run_training(args, store.train_models)
+    metadata = {name: artifacts.read_metadata(models_dir, name) for name in store.ALL_MODELS}
+    return {**scores.train_summary(metadata), "models_dir": str(models_dir), "seconds": done["seconds"]}
 
 
 def command_ensure_models(args: argparse.Namespace) -> dict[str, Any]:
     """`python -m pipeline ensure-models`: train only what is missing, invalid or stale."""
-    data_dir, models_dir = _folders(args)
-    try:
-        done = roi.ensure_models(data_dir, models_dir)
-    except ValueError as exc:
-        raise CliError(str(exc)) from exc
+    models_dir, done = _run_training(args, store.ensure_models)
     return {**done, "models_dir": str(models_dir)}
 
 
@@ -302,9 +304,9 @@ def command_report(args: argparse.Namespace) -> dict[str, Any]:
     """`python -m pipeline report --out DIR`: write DIR/report.html (trains missing models first)."""
     data_dir, models_dir = data_dir_arg(args.data), models_dir_arg(args.models)
     try:
-        roi.ensure_models(data_dir, models_dir)
-        bundle = roi.load_models(models_dir)
-        campaigns = roi.read_training_data(data_dir)
+        store.ensure_models(data_dir, models_dir)
+        bundle = store.load_models(models_dir)
+        campaigns = store.read_training_data(data_dir)
         page = report.build_report(campaigns, bundle.metadata)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
@@ -316,7 +318,7 @@ def command_report(args: argparse.Namespace) -> dict[str, Any]:
 
 def command_predict(args: argparse.Namespace) -> dict[str, object]:
     """`python -m pipeline predict`: one scenario's predictions with 90% intervals and ratios."""
-    forecaster = load_forecaster(args.models)
+    forecaster = store.load_forecaster(args.models)
     fields = {"platform": args.platform, "device": args.device}
     fields |= {"campaign_type": args.campaign_type, "content_type": args.content_type}
     try:
@@ -329,7 +331,7 @@ def command_predict(args: argparse.Namespace) -> dict[str, object]:
 def command_optimize(args: argparse.Namespace) -> dict[str, object]:
     """`python -m pipeline optimize`: the default lines (one per platform x campaign type) with bounds
     0..budget, optimised for the objective; the equal split is the baseline."""
-    forecaster = load_forecaster(args.models)
+    forecaster = store.load_forecaster(args.models)
     if not np.isfinite(args.budget) or args.budget <= 0:
         raise CliError("The budget must be a positive number.")
     lines = planner.default_lines(forecaster, args.budget).assign(min_spend=0.0, max_spend=float(args.budget))

@@ -63,19 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     incr.add_argument("--method", choices=("normal", "buckets"), help="interval at scale (default normal)")
     incr.add_argument("--json", action="store_true")
 
-    train = sub.add_parser("train", help="train and save every model")
-    train.add_argument("--data", type=Path, default=None)
-    train.add_argument("--models", type=Path, default=None)
-    train.add_argument("--json", action="store_true")
-
+    add_folder_options(sub.add_parser("train", help="train and save every model"), ("--data", "--models", "--json"))
     data = sub.add_parser("ensure-data", help="check the demo data; generate or repair it when needed")
-    data.add_argument("--data", type=Path, default=None)
-    data.add_argument("--json", action="store_true")
-
+    add_folder_options(data, ("--data", "--json"))
     ensure = sub.add_parser("ensure-models", help="train models only if missing or invalid")
-    ensure.add_argument("--data", type=Path, default=None)
-    ensure.add_argument("--models", type=Path, default=None)
-    ensure.add_argument("--json", action="store_true")
+    add_folder_options(ensure, ("--data", "--models", "--json"))
 
     report = sub.add_parser("report", help="write a static HTML report")
     report.add_argument("--out", type=Path, required=True)
@@ -97,6 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
     optimize.add_argument("--models", type=Path, default=None)
     optimize.add_argument("--json", action="store_true")
     return parser
+
+
+def add_folder_options(parser: argparse.ArgumentParser, options: tuple[str, ...]) -> None:
+    """--data and --models folders (default: the app's) and the --json switch, as named in `options`."""
+    for option in options:
+        if option == "--json":
+            parser.add_argument(option, action="store_true")
+        else:
+            parser.add_argument(option, type=Path, default=None)
 
 
 def add_backend_options(parser: argparse.ArgumentParser, table_option: str) -> None:

@@ -1,0 +1,1 @@
+"""Getting data in: ad-platform exports and the demo folder. Imports only pipeline's top modules."""

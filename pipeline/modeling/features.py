@@ -1,6 +1,6 @@
 """Model inputs: which columns the models may see, and the frames they are trained on.
 
-Leakage rule (GUIDE.md §3): a model of ROI or of campaign outcomes takes only what is known before
+Leakage rule (README "Definitions"): a model of ROI or of campaign outcomes takes only what is known before
 launch (platform, device, campaign type, content type, ad set, planned spend, month). Nothing
 computed from revenue, conversions, clicks, impressions, reach or engagement is ever a feature.
 """

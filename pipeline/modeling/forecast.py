@@ -2,9 +2,9 @@
 
 API (stable; the planner builds on it)
 --------------------------------------
-- `load_forecaster(models_dir=None, data_dir=None) -> Forecaster`: the saved forecaster
-  (`models/forecaster.joblib`), verified by sha256 and library versions; a missing or invalid file
-  is retrained from `data_dir` (default: the app's data folder) first, never unpickled.
+- `pipeline.modeling.store.load_forecaster(models_dir=None, data_dir=None) -> Forecaster`: the saved
+  forecaster (`models/forecaster.joblib`), verified by sha256 and library versions; a missing or invalid
+  file is retrained from `data_dir` (default: the app's data folder) first, never unpickled.
 - `Forecaster.predict(frame) -> DataFrame`: `frame` has columns platform, device, campaign_type,
   content_type (text, matched case-insensitively) and spend (daily spend of that line, >= 0, in the
   data's currency). The result has the same index and, for each target T in `Forecaster.targets`
@@ -21,18 +21,15 @@ How it works
 A row is one day of one platform x device x campaign type x content type line. Each target has one
 sklearn Pipeline (OrdinalEncoder + HistGradientBoostingRegressor, Poisson loss, i.e. the conditional
 mean) with `monotonic_cst=+1` on spend, fitted on 75% of the training rows. Its 90% interval is
-split-conformal on the log1p scale, calibrated on the other 25%: per bin of predicted volume
-(Mondrian conformal, so low-volume lines get wider bands), the lower bound is placed so that at
-most 5% of calibration rows fall below it, then the upper bound so that 90% are covered. Calibrating
-the total (rather than 5% per side) matters for zero-inflated targets (conversions, revenue): when
-the lower bound is 0 every zero is covered, and a per-side rule would over-cover.
+split-conformal on the log1p scale, calibrated on the other 25% per bin of predicted volume
+(pipeline.modeling.intervals).
 
 Both bounds are non-decreasing functions of the point forecast, which is itself non-decreasing in
 spend, so the whole interval is monotonic in spend by construction. (Quantile-loss boosting was
 tried first: scikit-learn's HistGradientBoosting re-fits pinball-loss leaf values after growing each
 tree without the monotonic constraint, and its 5%/95% models did fall as spend rose.)
 
-All Pipelines sit in one `Forecaster` object saved as one joblib (see pipeline.modeling.store). Because a
+All Pipelines sit in one `Forecaster` object saved as one joblib (see pipeline.modeling.artifacts). Because a
 gradient-boosted tree is piecewise constant in spend between the split thresholds, the forecaster
 also compiles its Pipelines into an exact lookup table (category combination x spend interval) at
 fit time, which answers one row in well under a millisecond; `predict_with_pipelines` is the
@@ -43,7 +40,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,17 +52,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 from threadpoolctl import threadpool_limits
 
-from pipeline import config
-from pipeline.modeling import features, store
+from pipeline.modeling import features, intervals
 
 NAME = "forecaster"
-COVERAGE = 0.90
-LOWER_QUANTILE = (1 - COVERAGE) / 2
-UPPER_QUANTILE = 1 - LOWER_QUANTILE
 CALIBRATION_SHARE = 0.25  # of the training rows, held back to calibrate the intervals
-# Volume bins for the band: each needs enough rows for a stable 90% quantile.
-MAX_BINS = 5
-MIN_BIN_ROWS = 400
 MIN_TRAINING_ROWS = 20
 TEST_SHARE = 0.20
 RANDOM_STATE = 42
@@ -80,43 +69,11 @@ Progress = Callable[[str], None]
 
 
 @dataclass
-class Band:
-    """A conformal 90% band on the log scale, as a non-decreasing function of z = log1p(point).
-
-    Calibration rows are split into bins of z (Mondrian conformal: low-volume rows get their own,
-    wider band). In bin b the band is [z − lower[b], z + upper[b]]; `floor`/`cap` then make both
-    bounds non-decreasing in z across bin edges (they only ever widen the band)."""
-
-    edges: np.ndarray  # inner bin edges on z, ascending
-    lower: np.ndarray  # per bin
-    upper: np.ndarray  # per bin
-
-    def bin_of(self, z: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.edges, z, side="right")
-
-    def low(self, z: np.ndarray) -> np.ndarray:
-        """Lower bound (log scale): z − lower[bin], lowered to the lowest bound of any later bin."""
-        floors = np.minimum.accumulate(np.concatenate([self.edges - self.lower[1:], [np.inf]])[::-1])[::-1]
-        b = self.bin_of(z)
-        return np.minimum(z - self.lower[b], floors[b])
-
-    def high(self, z: np.ndarray) -> np.ndarray:
-        """Upper bound (log scale): z + upper[bin], raised to the highest bound of any earlier bin."""
-        caps = np.maximum.accumulate(np.concatenate([[-np.inf], self.edges + self.upper[:-1]]))
-        b = self.bin_of(z)
-        return np.maximum(z + self.upper[b], caps[b])
-
-    def bounds(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(low, high) on the log scale for each z; both non-decreasing in z."""
-        return self.low(z), self.high(z)
-
-
-@dataclass
 class TargetModel:
     """One target: the point Pipeline (conditional mean) and its calibrated band."""
 
     point: Pipeline
-    band: Band
+    band: intervals.Band
 
 
 @dataclass
@@ -263,37 +220,6 @@ def _pipeline(categorical: Sequence[str], known: dict[str, list[str]], **loss: A
     return Pipeline([("encode", encode), ("model", model)])
 
 
-def _conformal_level(n: int, level: float) -> float:
-    """The split-conformal quantile level ceil((n+1)·level)/n, capped at 1."""
-    return min(1.0, float(np.ceil((n + 1) * level)) / n)
-
-
-def _conformal_quantile(scores: np.ndarray, level: float) -> float:
-    """The split-conformal quantile of `scores`; the largest finite score when the level needs more rows."""
-    if len(scores) == 0:
-        return 0.0
-    value = float(np.quantile(scores, _conformal_level(len(scores), level), method="higher"))
-    return value if np.isfinite(value) else float(np.max(scores[np.isfinite(scores)], initial=0.0))
-
-
-def calibrate_band(z: np.ndarray, y_log: np.ndarray) -> Band:
-    """Split-conformal band per bin of z (equal-count bins of at least MIN_BIN_ROWS rows).
-
-    First the lower widths (at most 5% of each bin's rows below) and their monotone repair; then, given
-    those final lower bounds, the upper widths so that 90% of each bin's rows are covered."""
-    n_bins = int(np.clip(len(z) // MIN_BIN_ROWS, 1, MAX_BINS))
-    edges = np.unique(np.quantile(z, np.linspace(0, 1, n_bins + 1)[1:-1])) if n_bins > 1 else np.empty(0)
-    band = Band(edges=edges, lower=np.zeros(len(edges) + 1), upper=np.zeros(len(edges) + 1))
-    bins = band.bin_of(z)
-    for b in range(len(band.lower)):
-        band.lower[b] = _conformal_quantile(z[bins == b] - y_log[bins == b], 1 - LOWER_QUANTILE)
-    below = y_log < band.low(z)
-    over = np.where(below, np.inf, y_log - z)
-    for b in range(len(band.upper)):
-        band.upper[b] = _conformal_quantile(over[bins == b], COVERAGE)
-    return band
-
-
 def fit_forecaster(
     frame: pd.DataFrame,
     categorical: Sequence[str] = features.FORECAST_CATEGORICAL,
@@ -318,7 +244,7 @@ def fit_forecaster(
             y = data[target].to_numpy(dtype="float64")
             point = _pipeline(categorical, known, loss="poisson").fit(x.iloc[proper], y[proper])
             z = np.log1p(np.maximum(point.predict(x.iloc[calibration]), 0.0))
-            models[target] = TargetModel(point, calibrate_band(z, np.log1p(y[calibration])))
+            models[target] = TargetModel(point, intervals.calibrate_band(z, np.log1p(y[calibration])))
     forecaster = Forecaster(
         categorical=categorical,
         targets=tuple(targets),
@@ -388,7 +314,7 @@ def train_forecaster(campaigns: pd.DataFrame, progress: Progress | None = None) 
         "metrics": {"targets": metrics},
         "coverage_by_spend_tercile": coverage_by_spend(forecaster, test),
         "intervals": {
-            "coverage": COVERAGE,
+            "coverage": intervals.COVERAGE,
             "method": "split-conformal on log1p scale around a monotonic Poisson boosting model, per volume bin",
             "bands": {
                 t: {"edges": m.band.edges, "lower": m.band.lower, "upper": m.band.upper}
@@ -400,18 +326,3 @@ def train_forecaster(campaigns: pd.DataFrame, progress: Progress | None = None) 
         "spend_range": list(forecaster.spend_range),
     }
     return forecaster, meta
-
-
-def load_forecaster(models_dir: Path | None = None, data_dir: Path | None = None) -> Forecaster:
-    """The saved forecaster, verified; retrained from `data_dir` first when missing or invalid."""
-    models_dir = models_dir or config.models_dir()
-    try:
-        model, _ = store.load(models_dir, NAME)
-    except store.ArtifactInvalid:
-        from pipeline.modeling import roi  # roi imports this module
-
-        roi.ensure_models(data_dir or config.data_dir(), models_dir, names=(NAME,), check_data=False)
-        model, _ = store.load(models_dir, NAME)
-    if not isinstance(model, Forecaster):
-        raise store.ArtifactInvalid(f"{NAME}: the saved object is not a Forecaster")
-    return model

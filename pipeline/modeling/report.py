@@ -22,7 +22,7 @@ import pandas as pd
 import seaborn as sns
 
 from pipeline import kpis
-from pipeline.modeling import roi, segments
+from pipeline.modeling import forecast, roi, scores, segments
 
 DPI = 90
 KPI_COLUMNS = ("ctr", "cpc", "cpa", "roi")
@@ -116,7 +116,7 @@ def _table(frame: pd.DataFrame, formats: dict[str, str] | None = None) -> str:
 
 
 def data_notes(campaigns: pd.DataFrame, metadata: dict[str, dict[str, Any]], result: segments.SegmentResult) -> str:
-    forecaster = metadata.get(roi.FORECASTER, {})
+    forecaster = metadata.get(forecast.NAME, {})
     info = forecaster.get("data", {})
     any_roi = next((metadata[n] for n in roi.ROI_MODELS if n in metadata), {})
     zero_spend = int((campaigns["spend"] <= 0).sum())
@@ -138,7 +138,7 @@ def data_notes(campaigns: pd.DataFrame, metadata: dict[str, dict[str, Any]], res
 def build_report(campaigns: pd.DataFrame, metadata: dict[str, dict[str, Any]]) -> str:
     """The whole report as one HTML string (campaigns: the table the models were trained on)."""
     result = segments.segment_campaigns(campaigns)
-    comparison = roi.comparison_table(metadata)
+    comparison = scores.comparison_table(metadata)
     bars, pairs = segment_charts(result)
     profile_formats = {
         "spend": "${:,.0f}",
@@ -160,7 +160,7 @@ def build_report(campaigns: pd.DataFrame, metadata: dict[str, dict[str, Any]]) -
         _table(comparison, {"mean": "{:.3f}", "std": "{:.3f}"}),
         comparison_chart(comparison),
         "<h2>Forecaster (held-out rows)</h2>",
-        _table(roi.coverage_table(metadata), {"r2": "{:.3f}", "mape": "{:.1%}", "coverage_90": "{:.1%}"}),
+        _table(scores.coverage_table(metadata), {"r2": "{:.3f}", "mape": "{:.1%}", "coverage_90": "{:.1%}"}),
         "<h2>Data notes</h2>",
         data_notes(campaigns, metadata, result),
     ]

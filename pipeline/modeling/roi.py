@@ -1,10 +1,8 @@
-"""Training, evaluation and (re)building of every saved model.
+"""The ROI models: their preprocessing, cross-validation by campaign, evaluation and training.
 
-Models (each saved by pipeline.modeling.store as models/NAME.joblib + NAME.json):
+Models (saved, with the others, by pipeline.modeling.store as models/NAME.joblib + NAME.json):
 - roi_clf_logistic, roi_clf_forest, roi_clf_boosting: is ROI > threshold (default 0)?
 - roi_reg_linear, roi_reg_forest, roi_reg_boosting: ROI itself.
-- forecaster: outcomes from spend (pipeline.modeling.forecast).
-- segments: the KMeans pipeline of the campaign segments (pipeline.modeling.segments).
 
 ROI models see only pre-launch inputs (pipeline.modeling.features.ROI_FEATURES). A row is one campaign x ad
 set x device x week, because daily ROI is mostly noise and undefined on zero-spend days (those are
@@ -19,8 +17,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,9 +43,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from pipeline import config
-from pipeline.inputs import demo
-from pipeline.modeling import features, forecast, segments, store
+from pipeline.modeling import features
 
 DEFAULT_THRESHOLD = 0.0
 MAX_FOLDS = 5
@@ -110,18 +104,11 @@ REGRESSORS: dict[str, tuple[str, Callable[[], Any]]] = {
     "roi_reg_boosting": ("Gradient boosting", lambda: HistGradientBoostingRegressor(**_boosting_args())),
 }
 ROI_MODELS = (*CLASSIFIERS, *REGRESSORS)
-SEGMENTS = "segments"
-FORECASTER = forecast.NAME
-ALL_MODELS = (*ROI_MODELS, FORECASTER, SEGMENTS)
 
 
-def model_label(name: str) -> str:
-    """Human name of a saved model."""
-    if name in CLASSIFIERS:
-        return CLASSIFIERS[name][0]
-    if name in REGRESSORS:
-        return REGRESSORS[name][0]
-    return {FORECASTER: "Forecaster", SEGMENTS: "Segments"}.get(name, name)
+def roi_label(name: str) -> str:
+    """Human name of ROI model `name`, e.g. "Random forest"."""
+    return CLASSIFIERS[name][0] if name in CLASSIFIERS else REGRESSORS[name][0]
 
 
 def roi_pipeline(name: str) -> Pipeline:
@@ -300,7 +287,7 @@ def _train_roi_model(
     is_classifier = name in CLASSIFIERS
     if progress:
         progress(
-            f"ROI models: cross-validating {model_label(name)} ({'classification' if is_classifier else 'regression'})"
+            f"ROI models: cross-validating {roi_label(name)} ({'classification' if is_classifier else 'regression'})"
         )
     started = time.perf_counter()
     y = (data["roi"] > threshold).to_numpy() if is_classifier else data["roi"].to_numpy(dtype="float64")
@@ -311,7 +298,7 @@ def _train_roi_model(
     pipeline = roi_pipeline(name).fit(x, y)
     meta = {
         "kind": "classifier" if is_classifier else "regressor",
-        "label": model_label(name),
+        "label": roi_label(name),
         "task": "classification" if is_classifier else "regression",
         "target": f"roi > {threshold:g}" if is_classifier else "roi",
         "threshold": threshold,
@@ -323,235 +310,3 @@ def _train_roi_model(
         **evaluation,
     }
     return pipeline, meta
-
-
-# -- building and checking the models folder --------------------------------------------------------
-
-
-def data_info(campaigns: pd.DataFrame, data_dir: Path) -> dict[str, Any]:
-    """What the models were trained on: folder, rows, dates and a content hash."""
-    dates = campaigns["date"] if "date" in campaigns.columns else pd.Series(dtype="datetime64[ns]")
-    return {
-        "source": str(data_dir),
-        "rows": len(campaigns),
-        "start": None if dates.empty else str(dates.min().date()),
-        "end": None if dates.empty else str(dates.max().date()),
-        "hash": store.frame_hash(campaigns),
-    }
-
-
-def read_training_data(data_dir: Path) -> pd.DataFrame:
-    """The campaign table of `data_dir`; ValueError when it is not there."""
-    if not (data_dir / config.CAMPAIGNS_FILE).is_file() and not (data_dir / config.CAMPAIGNS_PARQUET).is_file():
-        raise ValueError(
-            f"No campaigns.csv in {data_dir}; generate it with: python data_generation.py --out {data_dir}"
-        )
-    return demo.read_campaigns(data_dir)
-
-
-def invalid_models(
-    models_dir: Path, names: Iterable[str], data_hash: str | None = None, threshold: float | None = None
-) -> dict[str, str]:
-    """{name: reason} for every model that is missing, invalid, trained on other data (when
-    `data_hash` is given) or at another ROI threshold (when `threshold` is given)."""
-    reasons = {}
-    for name in names:
-        reason = store.check(models_dir, name)
-        if reason is None and (data_hash is not None or threshold is not None):
-            meta = store.read_metadata(models_dir, name)
-            if data_hash is not None and meta.get("data", {}).get("hash") != data_hash:
-                reason = f"{name}: trained on other data"
-            elif threshold is not None and name in CLASSIFIERS and meta.get("threshold") != threshold:
-                reason = f"{name}: trained at another ROI threshold"
-        if reason is not None:
-            reasons[name] = reason
-    return reasons
-
-
-def ensure_models(
-    data_dir: Path,
-    models_dir: Path,
-    names: Sequence[str] = ALL_MODELS,
-    threshold: float | None = None,
-    check_data: bool = True,
-    force: bool = False,
-    progress: Progress | None = None,
-) -> dict[str, Any]:
-    """Train the named models that are missing or invalid (all of them with `force`), under the
-    folder's lock; a second caller waits and then finds them valid. Returns what it did:
-    {"trained": [...], "reused": [...], "reasons": {name: why}, "seconds": s}."""
-    started = time.perf_counter()
-    unknown = [n for n in names if n not in ALL_MODELS]
-    if unknown:
-        raise ValueError(f"Unknown model(s): {', '.join(unknown)}.")
-    with store.models_lock(models_dir), threadpool_limits(limits=1):
-        campaigns = None
-        data_hash = None
-        if check_data or force:
-            campaigns = read_training_data(data_dir)
-            data_hash = store.frame_hash(campaigns)
-        reasons = (
-            {n: "retrain requested" for n in names}
-            if force
-            else invalid_models(models_dir, names, data_hash if check_data else None, threshold)
-        )
-        if reasons:
-            campaigns = campaigns if campaigns is not None else read_training_data(data_dir)
-            _train(campaigns, data_dir, models_dir, list(reasons), threshold, progress)
-    return {
-        "trained": [n for n in names if n in reasons],
-        "reused": [n for n in names if n not in reasons],
-        "reasons": reasons,
-        "seconds": round(time.perf_counter() - started, 2),
-    }
-
-
-def _previous_threshold(models_dir: Path) -> float:
-    """The ROI threshold the saved classifiers used, else the default."""
-    for name in CLASSIFIERS:
-        try:
-            return float(store.read_metadata(models_dir, name)["threshold"])
-        except (store.ArtifactInvalid, KeyError, TypeError, ValueError):
-            continue
-    return DEFAULT_THRESHOLD
-
-
-def _train(
-    campaigns: pd.DataFrame,
-    data_dir: Path,
-    models_dir: Path,
-    names: list[str],
-    threshold: float | None,
-    progress: Progress | None,
-) -> None:
-    info = data_info(campaigns, data_dir)
-    if FORECASTER in names:
-        started = time.perf_counter()
-        model, meta = forecast.train_forecaster(campaigns, progress)
-        meta["training_seconds"] = round(time.perf_counter() - started, 2)
-        store.save(models_dir, FORECASTER, model, {**meta, "data": info})
-    if SEGMENTS in names:
-        if progress:
-            progress("Segments: choosing k by silhouette")
-        started = time.perf_counter()
-        model, meta = segments.train_segments(campaigns)
-        meta["training_seconds"] = round(time.perf_counter() - started, 2)
-        store.save(models_dir, SEGMENTS, model, {**meta, "data": info})
-    roi_names = [n for n in names if n in ROI_MODELS]
-    if roi_names:
-        level = threshold if threshold is not None else _previous_threshold(models_dir)
-        for name, (model, meta) in train_roi_models(campaigns, level, roi_names, progress).items():
-            store.save(models_dir, name, model, {**meta, "data": info})
-
-
-def train_models(
-    data_dir: Path, models_dir: Path, threshold: float = DEFAULT_THRESHOLD, progress: Progress | None = None
-) -> dict[str, Any]:
-    """Retrain and save every model (the Retrain button and `python -m pipeline train`)."""
-    return ensure_models(data_dir, models_dir, ALL_MODELS, threshold=threshold, force=True, progress=progress)
-
-
-@dataclass(frozen=True)
-class ModelBundle:
-    """Every saved model and its metadata, verified."""
-
-    models: dict[str, Any]
-    metadata: dict[str, dict[str, Any]]
-
-
-def load_models(models_dir: Path, names: Sequence[str] = ALL_MODELS) -> ModelBundle:
-    """Load and verify every named model; raises ArtifactInvalid naming the first bad one."""
-    loaded = {name: store.load(models_dir, name) for name in names}
-    return ModelBundle({n: m for n, (m, _) in loaded.items()}, {n: meta for n, (_, meta) in loaded.items()})
-
-
-def train_summary(metadata: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The `train --json` shape: classification/regression metrics per model, forecast targets, segments."""
-    summary: dict[str, Any] = {"classification": {}, "regression": {}}
-    for name in ROI_MODELS:
-        if name in metadata:
-            summary["classification" if name in CLASSIFIERS else "regression"][name] = metadata[name]["metrics"]
-    if FORECASTER in metadata:
-        targets = metadata[FORECASTER]["metrics"]["targets"]
-        summary["forecast"] = {
-            "targets": {t: {k: v[k] for k in ("r2", "mape", "coverage_90")} for t, v in targets.items()},
-        }
-    if SEGMENTS in metadata:
-        summary["segments"] = dict(metadata[SEGMENTS]["metrics"])
-    return summary
-
-
-def comparison_table(metadata: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    """One row per ROI model: task, model, metric, mean and std over folds (NaN when undefined)."""
-    rows = []
-    for name in ROI_MODELS:
-        meta = metadata.get(name)
-        if meta is None:
-            continue
-        for metric, value in meta["metrics"].items():
-            rows.append(
-                {
-                    "task": meta["task"],
-                    "model": meta["label"],
-                    "metric": metric,
-                    "mean": _number(value.get("mean")),
-                    "std": _number(value.get("std")),
-                }
-            )
-    return pd.DataFrame(rows, columns=["task", "model", "metric", "mean", "std"])
-
-
-def coverage_table(metadata: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    """The forecaster's held-out scores per target: r2, mape, coverage_90, mean interval width."""
-    targets = metadata.get(FORECASTER, {}).get("metrics", {}).get("targets", {})
-    rows = [
-        {"target": t, **{k: _number(v.get(k)) for k in ("r2", "mape", "coverage_90", "mean_width", "rows")}}
-        for t, v in targets.items()
-    ]
-    return pd.DataFrame(rows, columns=["target", "r2", "mape", "coverage_90", "mean_width", "rows"])
-
-
-def comparison_wide(table: pd.DataFrame, task: str | None = None) -> pd.DataFrame:
-    """comparison_table as one row per task x model and one "mean ± std" text column per metric
-    (only the rows of `task` when given)."""
-    if task is not None:
-        table = table[table["task"] == task]
-    if table.empty:
-        return pd.DataFrame(columns=["task", "model"])
-    text = table.assign(
-        value=[
-            "—" if np.isnan(m) else f"{m:.3f} ± {s:.3f}" if not np.isnan(s) else f"{m:.3f}"
-            for m, s in zip(table["mean"], table["std"], strict=True)
-        ]
-    )
-    wide = text.pivot(index=["task", "model"], columns="metric", values="value").reset_index()
-    metrics = [m for m in ("accuracy", "f1", "roc_auc", "mae", "rmse", "r2") if m in wide.columns]
-    return wide[["task", "model", *metrics]].fillna("").rename_axis(columns=None)
-
-
-def training_info(metadata: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """What the saved models were trained on and when: data folder, rows, dates, hash, newest
-    creation time, scikit-learn version, ROI threshold, weekly ROI rows and campaign folds."""
-    if not metadata:
-        return {}
-    data = next(iter(metadata.values())).get("data", {})
-    roi = next((metadata[n] for n in ROI_MODELS if n in metadata), {})
-    return {
-        "source": data.get("source"),
-        "rows": data.get("rows"),
-        "start": data.get("start"),
-        "end": data.get("end"),
-        "hash": data.get("hash"),
-        "created_at": max(str(m.get("created_at", "")) for m in metadata.values()),
-        "sklearn": next(iter(metadata.values())).get("versions", {}).get("sklearn"),
-        "threshold": roi.get("threshold", DEFAULT_THRESHOLD),
-        "roi_rows": roi.get("rows"),
-        "campaigns": roi.get("campaigns"),
-        "folds": roi.get("folds"),
-        "same_data": len({m.get("data", {}).get("hash") for m in metadata.values()}) == 1,
-    }
-
-
-def _number(value: Any) -> float:
-    """JSON null (a NaN when saved) back to NaN."""
-    return float("nan") if value is None else float(value)

@@ -31,6 +31,7 @@ from threadpoolctl import threadpool_limits
 
 from pipeline import kpis
 
+NAME = "segments"  # the saved model: models/segments.joblib
 FEATURES = ("ctr", "cpc", "cpa", "roi")
 FEATURE_NAMES = {"ctr": "CTR", "cpc": "CPC", "cpa": "CPA", "roi": "ROI"}
 K_RANGE = range(2, 9)

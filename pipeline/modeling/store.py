@@ -1,189 +1,221 @@
-"""Saved models: `models/NAME.joblib` plus `models/NAME.json`, verified before anything is unpickled.
+"""The models folder as a whole: which models exist, which need training, training them, loading them.
 
-- NAME.joblib holds one object: an sklearn Pipeline (preprocessing + estimator), or for the
-  forecaster a `pipeline.modeling.forecast.Forecaster`, a small container of Pipelines (one per target and
-  quantile) saved in one file.
-- NAME.json holds the metadata: metrics, features, a hash of the training data, library versions,
-  creation time and the sha256 of the .joblib bytes.
+Models (each saved by pipeline.modeling.artifacts as models/NAME.joblib + NAME.json, verified before unpickling):
+- roi_clf_logistic, roi_clf_forest, roi_clf_boosting, roi_reg_linear, roi_reg_forest, roi_reg_boosting:
+  ROI from pre-launch inputs (pipeline.modeling.roi).
+- forecaster: outcomes from spend (pipeline.modeling.forecast).
+- segments: the KMeans pipeline of the campaign segments (pipeline.modeling.segments).
 
-Loading reads the JSON first, compares the library versions with this process's, reads the .joblib
-bytes once, checks their sha256 against the JSON and only then unpickles those same bytes. A missing,
-corrupt, truncated, tampered or version-mismatched artifact raises `ArtifactInvalid` and is never
-unpickled; callers retrain it (pipeline.modeling.roi.ensure_models). Models are only ever read from the
-models folder, never from an upload.
-
-Writes are atomic (a temporary file in the same folder, then os.replace) and happen under one
-file lock per models folder, so two processes training at once cannot leave a broken file: the
-second waits for the lock, then finds valid artifacts and reuses them.
+`load_or_train` is the one "load, else train" that the CLI and the app share: a missing or invalid
+model is trained from the data folder (never an upload), then loaded. Training runs under the
+folder's lock, so a second process waits and then reuses what the first one saved.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
-import os
-import platform
-import tempfile
-from datetime import UTC, datetime
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import filelock
-import joblib
-import numpy as np
 import pandas as pd
-import scipy
-import sklearn
+from threadpoolctl import threadpool_limits
 
-# Bump when the saved objects change shape, so old artifacts are retrained rather than misread.
-FORMAT_VERSION = 1
-LOCK_FILE = ".models.lock"
-# Training everything takes well under a minute; a lock held far longer means a stuck process.
-LOCK_TIMEOUT_SECONDS = 900
+from pipeline import config
+from pipeline.inputs import demo
+from pipeline.modeling import artifacts, forecast, roi, segments
+
+FORECASTER = forecast.NAME
+SEGMENTS = segments.NAME
+ALL_MODELS = (*roi.ROI_MODELS, FORECASTER, SEGMENTS)
+
+Progress = Callable[[str], None]
+# One training run: takes a progress callback (or None), returns what ensure_models did.
+Training = Callable[[Progress | None], dict[str, Any]]
 
 
-class ArtifactInvalid(Exception):
-    """A saved model that must not be loaded; the message says why (missing, tampered, versions...)."""
+@dataclass(frozen=True)
+class ModelBundle:
+    """Every saved model and its metadata, verified."""
+
+    models: dict[str, Any]
+    metadata: dict[str, dict[str, Any]]
 
 
-def library_versions() -> dict[str, str]:
-    """Versions that decide whether a pickle from another environment can be trusted to load."""
+# A loader of named models, e.g. load_models or the app's cached version of it.
+Loader = Callable[[Path, Sequence[str]], ModelBundle]
+
+
+def data_info(campaigns: pd.DataFrame, data_dir: Path) -> dict[str, Any]:
+    """What the models were trained on: folder, rows, dates and a content hash."""
+    dates = campaigns["date"] if "date" in campaigns.columns else pd.Series(dtype="datetime64[ns]")
     return {
-        "format": str(FORMAT_VERSION),
-        "python": ".".join(platform.python_version_tuple()[:2]),
-        "sklearn": sklearn.__version__,
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "pandas": pd.__version__,
-        "joblib": joblib.__version__,
+        "source": str(data_dir),
+        "rows": len(campaigns),
+        "start": None if dates.empty else str(dates.min().date()),
+        "end": None if dates.empty else str(dates.max().date()),
+        "hash": artifacts.frame_hash(campaigns),
     }
 
 
-def artifact_paths(models_dir: Path, name: str) -> tuple[Path, Path]:
-    """(NAME.joblib, NAME.json) inside `models_dir`."""
-    return models_dir / f"{name}.joblib", models_dir / f"{name}.json"
+def read_training_data(data_dir: Path) -> pd.DataFrame:
+    """The campaign table of `data_dir`; ValueError when it is not there."""
+    if not (data_dir / config.CAMPAIGNS_FILE).is_file() and not (data_dir / config.CAMPAIGNS_PARQUET).is_file():
+        raise ValueError(
+            f"No campaigns.csv in {data_dir}; generate it with: python data_generation.py --out {data_dir}"
+        )
+    return demo.read_campaigns(data_dir)
 
 
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def invalid_models(
+    models_dir: Path, names: Iterable[str], data_hash: str | None = None, threshold: float | None = None
+) -> dict[str, str]:
+    """{name: reason} for every model that is missing, invalid, trained on other data (when
+    `data_hash` is given) or at another ROI threshold (when `threshold` is given)."""
+    reasons = {}
+    for name in names:
+        reason = artifacts.check(models_dir, name)
+        if reason is None and (data_hash is not None or threshold is not None):
+            meta = artifacts.read_metadata(models_dir, name)
+            if data_hash is not None and meta.get("data", {}).get("hash") != data_hash:
+                reason = f"{name}: trained on other data"
+            elif threshold is not None and name in roi.CLASSIFIERS and meta.get("threshold") != threshold:
+                reason = f"{name}: trained at another ROI threshold"
+        if reason is not None:
+            reasons[name] = reason
+    return reasons
 
 
-def frame_hash(frame: pd.DataFrame) -> str:
-    """A sha256 of a frame's values and column names (row order matters, the index does not)."""
-    digest = hashlib.sha256(",".join(map(str, frame.columns)).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
-
-
-_LOCKS: dict[str, filelock.FileLock] = {}
-
-
-def models_lock(models_dir: Path) -> filelock.FileLock:
-    """The folder's lock. One object per path in this process, so nested `with` blocks re-enter it."""
-    models_dir.mkdir(parents=True, exist_ok=True)
-    key = str((models_dir / LOCK_FILE).resolve())
-    if key not in _LOCKS:
-        _LOCKS[key] = filelock.FileLock(key, timeout=LOCK_TIMEOUT_SECONDS, thread_local=False)
-    return _LOCKS[key]
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, flush it to disk, then rename over `path`."""
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(handle, 0o644)  # mkstemp makes it private; models are shared with the app
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def save(models_dir: Path, name: str, model: Any, metadata: dict[str, Any]) -> dict[str, Any]:
-    """Pickle `model` to NAME.joblib and write NAME.json (metadata + sha256, versions, creation time).
-
-    The .joblib is written first and the .json last, so a reader never sees a JSON that vouches for
-    bytes that are not there yet. Returns the metadata as written."""
-    buffer = io.BytesIO()
-    joblib.dump(model, buffer, compress=3)
-    payload = buffer.getvalue()
-    meta = {
-        **metadata,
-        "name": name,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "versions": library_versions(),
-        "sha256": sha256_of(payload),
-        "bytes": len(payload),
+def ensure_models(
+    data_dir: Path,
+    models_dir: Path,
+    names: Sequence[str] = ALL_MODELS,
+    threshold: float | None = None,
+    check_data: bool = True,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Train the named models that are missing or invalid (all of them with `force`), under the
+    folder's lock; a second caller waits and then finds them valid. Returns what it did:
+    {"trained": [...], "reused": [...], "reasons": {name: why}, "seconds": s}."""
+    started = time.perf_counter()
+    unknown = [n for n in names if n not in ALL_MODELS]
+    if unknown:
+        raise ValueError(f"Unknown model(s): {', '.join(unknown)}.")
+    with artifacts.models_lock(models_dir), threadpool_limits(limits=1):
+        campaigns = None
+        data_hash = None
+        if check_data or force:
+            campaigns = read_training_data(data_dir)
+            data_hash = artifacts.frame_hash(campaigns)
+        reasons = (
+            {n: "retrain requested" for n in names}
+            if force
+            else invalid_models(models_dir, names, data_hash if check_data else None, threshold)
+        )
+        if reasons:
+            campaigns = campaigns if campaigns is not None else read_training_data(data_dir)
+            _train(campaigns, data_dir, models_dir, list(reasons), threshold, progress)
+    return {
+        "trained": [n for n in names if n in reasons],
+        "reused": [n for n in names if n not in reasons],
+        "reasons": reasons,
+        "seconds": round(time.perf_counter() - started, 2),
     }
-    joblib_path, json_path = artifact_paths(models_dir, name)
-    with models_lock(models_dir):
-        _write_atomic(joblib_path, payload)
-        _write_atomic(json_path, (json.dumps(_jsonable(meta), indent=1, allow_nan=False) + "\n").encode())
-    return meta
 
 
-def read_metadata(models_dir: Path, name: str) -> dict[str, Any]:
-    """NAME.json as a dict, checked for this environment's versions; raises ArtifactInvalid."""
-    _, json_path = artifact_paths(models_dir, name)
-    if not json_path.is_file():
-        raise ArtifactInvalid(f"{name}: no metadata file")
+def _previous_threshold(models_dir: Path) -> float:
+    """The ROI threshold the saved classifiers used, else the default."""
+    for name in roi.CLASSIFIERS:
+        try:
+            return float(artifacts.read_metadata(models_dir, name)["threshold"])
+        except (artifacts.ArtifactInvalid, KeyError, TypeError, ValueError):
+            continue
+    return roi.DEFAULT_THRESHOLD
+
+
+def _train(
+    campaigns: pd.DataFrame,
+    data_dir: Path,
+    models_dir: Path,
+    names: list[str],
+    threshold: float | None,
+    progress: Progress | None,
+) -> None:
+    info = data_info(campaigns, data_dir)
+    if FORECASTER in names:
+        started = time.perf_counter()
+        model, meta = forecast.train_forecaster(campaigns, progress)
+        meta["training_seconds"] = round(time.perf_counter() - started, 2)
+        artifacts.save(models_dir, FORECASTER, model, {**meta, "data": info})
+    if SEGMENTS in names:
+        if progress:
+            progress("Segments: choosing k by silhouette")
+        started = time.perf_counter()
+        model, meta = segments.train_segments(campaigns)
+        meta["training_seconds"] = round(time.perf_counter() - started, 2)
+        artifacts.save(models_dir, SEGMENTS, model, {**meta, "data": info})
+    roi_names = [n for n in names if n in roi.ROI_MODELS]
+    if roi_names:
+        level = threshold if threshold is not None else _previous_threshold(models_dir)
+        for name, (model, meta) in roi.train_roi_models(campaigns, level, roi_names, progress).items():
+            artifacts.save(models_dir, name, model, {**meta, "data": info})
+
+
+def train_models(
+    data_dir: Path, models_dir: Path, threshold: float = roi.DEFAULT_THRESHOLD, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Retrain and save every model (the Retrain button and `python -m pipeline train`)."""
+    return ensure_models(data_dir, models_dir, ALL_MODELS, threshold=threshold, force=True, progress=progress)
+
+
+def load_models(models_dir: Path, names: Sequence[str] = ALL_MODELS) -> ModelBundle:
+    """Load and verify every named model; raises ArtifactInvalid naming the first bad one."""
+    loaded = {name: artifacts.load(models_dir, name) for name in names}
+    return ModelBundle({n: m for n, (m, _) in loaded.items()}, {n: meta for n, (_, meta) in loaded.items()})
+
+
+def load_or_train(
+    models_dir: Path,
+    data_dir: Path,
+    names: Sequence[str] = ALL_MODELS,
+    load: Loader = load_models,
+    on_training: Callable[[Training], object] | None = None,
+) -> ModelBundle:
+    """The named models, verified. When any is missing or invalid, the missing or invalid ones are trained
+    from `data_dir` first (valid ones are kept, whatever data they came from), then all are loaded again;
+    a second failure raises ArtifactInvalid, a training problem ValueError.
+
+    `load` lets the app cache the loading. `on_training`, when given, is called with the training run
+    instead of running it directly, so the app can wrap it in a progress box: it must call it once,
+    with a progress callback or None."""
     try:
-        meta = json.loads(json_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ArtifactInvalid(f"{name}: unreadable metadata ({exc.__class__.__name__})") from exc
-    if not isinstance(meta, dict) or not isinstance(meta.get("sha256"), str):
-        raise ArtifactInvalid(f"{name}: metadata without a sha256")
-    if meta.get("versions") != library_versions():
-        raise ArtifactInvalid(f"{name}: trained with other library versions {meta.get('versions')}")
-    return meta
+        return load(models_dir, names)
+    except artifacts.ArtifactInvalid:
+        training = _training_run(data_dir, models_dir, names)
+        if on_training is None:
+            training(None)
+        else:
+            on_training(training)
+    return load(models_dir, names)
 
 
-def _verified_bytes(models_dir: Path, name: str, meta: dict[str, Any]) -> bytes:
-    joblib_path, _ = artifact_paths(models_dir, name)
-    try:
-        payload = joblib_path.read_bytes()
-    except OSError as exc:
-        raise ArtifactInvalid(f"{name}: no model file") from exc
-    if sha256_of(payload) != meta["sha256"]:
-        raise ArtifactInvalid(f"{name}: model file does not match its sha256 (corrupt or tampered)")
-    return payload
+def _training_run(data_dir: Path, models_dir: Path, names: Sequence[str]) -> Training:
+    """ensure_models for `names`, keeping valid models whatever data they came from, given a progress callback."""
+
+    def training(progress: Progress | None) -> dict[str, Any]:
+        return ensure_models(data_dir, models_dir, names, check_data=False, progress=progress)
+
+    return training
 
 
-def check(models_dir: Path, name: str) -> str | None:
-    """Why the artifact cannot be loaded, or None when it is valid. Never unpickles."""
-    try:
-        _verified_bytes(models_dir, name, read_metadata(models_dir, name))
-    except ArtifactInvalid as exc:
-        return str(exc)
-    return None
-
-
-def load(models_dir: Path, name: str) -> tuple[Any, dict[str, Any]]:
-    """(model, metadata) after checking versions and sha256; raises ArtifactInvalid, never unpickling
-    bytes that fail the check (the checked bytes are the ones unpickled)."""
-    meta = read_metadata(models_dir, name)
-    payload = _verified_bytes(models_dir, name, meta)
-    try:
-        model = joblib.load(io.BytesIO(payload))
-    except Exception as exc:  # a verified file that still fails to load is treated as invalid
-        raise ArtifactInvalid(f"{name}: could not be loaded ({exc.__class__.__name__})") from exc
-    return model, meta
-
-
-def _jsonable(value: Any) -> Any:
-    """Plain JSON types; NaN and inf become None (JSON has no NaN)."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
+def load_forecaster(models_dir: Path | None = None, data_dir: Path | None = None) -> forecast.Forecaster:
+    """The saved forecaster, verified; retrained from `data_dir` (default: the app's data folder) first
+    when missing or invalid."""
+    models_dir = models_dir or config.models_dir()
+    bundle = load_or_train(models_dir, data_dir or config.data_dir(), (FORECASTER,))
+    model = bundle.models[FORECASTER]
+    if not isinstance(model, forecast.Forecaster):
+        raise artifacts.ArtifactInvalid(f"{FORECASTER}: the saved object is not a Forecaster")
+    return model

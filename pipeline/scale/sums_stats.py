@@ -1,6 +1,6 @@
 """Incrementality from per-group sums only, for tracking data too big to bring back user by user.
 
-pipeline.scale.backends.tracking_sums returns, per group (and per user bucket): users n, Σ revenue per user R and
+pipeline.scale.tracking_sums.tracking_sums returns, per group (and per user bucket): users n, Σ revenue per user R and
 Σ (revenue per user)² S. That is all these estimates need:
 
     r = R/n (revenue per user), s² = (S − R²/n)/(n − 1) (its sample variance)
@@ -13,7 +13,7 @@ path's. The p-value is the same Welch t-test, from (r, s, n) instead of the raw 
   (as the exact bootstrap scales its draws), and the lift interval comes from the delta method on r1/r0 − 1:
   var ≈ s1²/(n1·r0²) + r1²·s0²/(n0·r0⁴). It needs 3 numbers per group, is deterministic and costs nothing.
   With the thousands of users per group a test at this scale has, the central limit theorem makes it agree
-  with the exact percentile bootstrap (tests/scale/test_scale_stats.py: endpoints within 5% of the exact
+  with the exact percentile bootstrap (tests/pipeline/scale/test_scale_stats.py: endpoints within 5% of the exact
   interval's width on the demo data and on seeded tests, and the same ground-truth coverage).
 - "buckets": a bootstrap over pre-aggregated user buckets (users hashed into DEFAULT_BUCKETS buckets per
   group); resamples buckets within each group with a fixed seed and takes ratio-of-sums means (Σ revenue /
@@ -35,7 +35,9 @@ from scipy import stats
 from pipeline import kpis
 from pipeline.filters import InfluencerFilter, matching_influencer_ids
 from pipeline.influencers import incrementality as inc
-from pipeline.scale import backends
+from pipeline.influencers import statistics as inc_stats
+from pipeline.influencers import tracking
+from pipeline.scale import tracking_sums
 
 METHODS = ("normal", "buckets")
 DEFAULT_METHOD = "normal"
@@ -60,7 +62,7 @@ def sample_variance(users: int, revenue: float, revenue_sq: float) -> float:
 
 
 def welch_p_value_from_sums(n1: int, r1: float, var1: float, n0: int, r0: float, var0: float) -> float:
-    """Two-sided Welch t-test p-value from means, variances and sizes (as incrementality.welch_p_value)."""
+    """Two-sided Welch t-test p-value from means, variances and sizes (as statistics.welch_p_value)."""
     if n1 < 2 or n0 < 2:
         return float("nan")
     sd1, sd0 = math.sqrt(var1), math.sqrt(var0)
@@ -104,7 +106,7 @@ def bucket_intervals(
 ) -> tuple[tuple[float, float], tuple[float, float]]:
     """(iROAS interval, lift interval) from the bucket bootstrap; NaN when a group has fewer than 2 buckets."""
     nan = (float("nan"), float("nan"))
-    exposed, control = sums[sums["group"] == inc.EXPOSED], sums[sums["group"] == inc.CONTROL]
+    exposed, control = sums[sums["group"] == tracking.EXPOSED], sums[sums["group"] == tracking.CONTROL]
     if min(len(exposed), len(control)) < 2:
         return nan, nan
     rng = np.random.default_rng(seed)
@@ -115,8 +117,8 @@ def bucket_intervals(
         control["users"].to_numpy(np.float64), control["revenue"].to_numpy(np.float64), n_resamples, rng
     )
     difference = r1_draws - r0_draws
-    iroas_ci = inc._percentile_interval(difference * n1 / payout, confidence) if payout > 0 else nan
-    lift_ci = inc._percentile_interval(difference / r0_draws, confidence) if np.all(r0_draws > 0) else nan
+    iroas_ci = inc_stats.percentile_interval(difference * n1 / payout, confidence) if payout > 0 else nan
+    lift_ci = inc_stats.percentile_interval(difference / r0_draws, confidence) if np.all(r0_draws > 0) else nan
     return iroas_ci, lift_ci
 
 
@@ -130,11 +132,11 @@ def compare_from_sums(
     sums: pd.DataFrame,
     payout: float,
     method: str = DEFAULT_METHOD,
-    n_resamples: int = inc.N_RESAMPLES,
-    seed: int = inc.BOOTSTRAP_SEED,
-    confidence: float = inc.CONFIDENCE,
+    n_resamples: int = inc_stats.N_RESAMPLES,
+    seed: int = inc_stats.BOOTSTRAP_SEED,
+    confidence: float = inc_stats.CONFIDENCE,
 ) -> inc.GroupComparison:
-    """incrementality.compare_groups' result from one scope's sums (backends.tracking_sums' frame without `by`
+    """incrementality.compare_groups' result from one scope's sums (tracking_sums.tracking_sums' frame without `by`
     columns, or any frame with group, users, revenue, revenue_sq; a bucket column for method="buckets").
 
     Point estimates equal the exact path's; the p-value is Welch's from the sums of squares; the interval
@@ -144,8 +146,8 @@ def compare_from_sums(
     if method not in METHODS:
         raise ScaleStatsError(f"Unknown interval method {method!r}; use one of {', '.join(METHODS)}.")
     _check_sums(sums)
-    n1, big_r1, sq1 = _group_totals(sums, inc.EXPOSED)
-    n0, big_r0, sq0 = _group_totals(sums, inc.CONTROL)
+    n1, big_r1, sq1 = _group_totals(sums, tracking.EXPOSED)
+    n0, big_r0, sq0 = _group_totals(sums, tracking.CONTROL)
     if inc.empty_group_problem(n1, n0) is not None:
         return inc.build_comparison(n1, n0, big_r1, big_r0, payout, confidence)
     r1, r0 = big_r1 / n1, big_r0 / n0
@@ -157,18 +159,11 @@ def compare_from_sums(
             iroas_ci, lift_ci = normal_intervals(n1, r1, var1, n0, r0, var0, float(payout), confidence)
         else:
             iroas_ci, lift_ci = bucket_intervals(sums, n1, float(payout), n_resamples, seed, confidence)
-    return inc.build_comparison(
-        n1,
-        n0,
-        big_r1,
-        big_r0,
-        payout,
-        confidence,
-        iroas_ci=iroas_ci,
-        lift_ci=lift_ci,
-        p_value=welch_p_value_from_sums(n1, r1, var1, n0, r0, var0),
-        warnings=inc.comparison_warnings(n1, n0, payout),
-    )
+    tests = {
+        "p_value": welch_p_value_from_sums(n1, r1, var1, n0, r0, var0),
+        "warnings": inc.comparison_warnings(n1, n0, payout),
+    }
+    return inc.build_comparison(n1, n0, big_r1, big_r0, payout, confidence, iroas_ci=iroas_ci, lift_ci=lift_ci, **tests)
 
 
 def compare_slices(
@@ -176,15 +171,15 @@ def compare_slices(
     column: str,
     payouts: pd.Series,
     method: str = DEFAULT_METHOD,
-    n_resamples: int = inc.N_RESAMPLES,
-    seed: int = inc.BOOTSTRAP_SEED,
+    n_resamples: int = inc_stats.N_RESAMPLES,
+    seed: int = inc_stats.BOOTSTRAP_SEED,
 ) -> dict[Any, inc.GroupComparison]:
     """compare_from_sums per value of `column` (tracking_sums with by=(column,)). `payouts` maps a value to its
     payout; a slice with no exposed users, or none in `payouts`, is charged 0, as incrementality.breakdown is
     when payout follows exposed users and each slice is one influencer."""
     out: dict[Any, inc.GroupComparison] = {}
     for value, part in sums.groupby(column, sort=True):
-        has_exposed = bool((part.loc[part["group"] == inc.EXPOSED, "users"] > 0).any())
+        has_exposed = bool((part.loc[part["group"] == tracking.EXPOSED, "users"] > 0).any())
         payout = float(payouts.get(value, 0.0)) if has_exposed else 0.0
         out[value] = compare_from_sums(part, payout, method, n_resamples, seed)
     return out
@@ -193,21 +188,21 @@ def compare_slices(
 # ---------------------------------------------------------------- the page's report from a backend
 
 
-def _scope(influencers: pd.DataFrame, spec: InfluencerFilter) -> backends.TrackingScope:
+def _scope(influencers: pd.DataFrame, spec: InfluencerFilter) -> tracking_sums.TrackingScope:
     """The tracking rows apply_influencer_filter keeps for `spec`, as a scope the engine applies."""
     ids = tuple(int(i) for i in matching_influencer_ids(influencers, spec))
-    return backends.TrackingScope(influencer_ids=ids, products=spec.products, start=spec.start, end=spec.end)
+    return tracking_sums.TrackingScope(influencer_ids=ids, products=spec.products, start=spec.start, end=spec.end)
 
 
 def _exposed_users(sums: pd.DataFrame, by: list[str]) -> pd.Series:
     """Distinct exposed users per value of `by` from tracking_sums' frame (a user counts once per slice)."""
-    exposed = sums[sums["group"] == inc.EXPOSED]
+    exposed = sums[sums["group"] == tracking.EXPOSED]
     return exposed.groupby(by, sort=True)["users"].sum()
 
 
 def _slice_payouts(counts: pd.Series, rates: pd.Series) -> pd.Series:
     """Payout per slice: Σ over influencers of (slice's exposed users of i) · payout_i / users_i
-    (incrementality.apportioned_payout); `counts` is indexed by (slice, influencer_id) or by influencer_id."""
+    (tracking.apportioned_payout); `counts` is indexed by (slice, influencer_id) or by influencer_id."""
     ids = counts.index.get_level_values("influencer_id")
     charged = pd.Series(counts.to_numpy() * rates.reindex(ids).fillna(0.0).to_numpy(), index=counts.index)
     if counts.index.nlevels == 1:
@@ -231,7 +226,7 @@ def _breakdown_frame(
 
 def _breakdowns(
     table: Any,
-    scope: backends.TrackingScope,
+    scope: tracking_sums.TrackingScope,
     rates: pd.Series,
     influencers: pd.DataFrame,
     names: tuple[str, ...],
@@ -245,21 +240,21 @@ def _breakdowns(
         column = inc.BREAKDOWNS[name]
         if column not in table.columns:
             continue
-        sums = backends.tracking_sums(table, (column,), buckets, scope).sums
+        sums = tracking_sums.tracking_sums(table, (column,), buckets, scope).sums
         if column == "influencer_id":
             payouts = _slice_payouts(_exposed_users(sums, [column]), rates)
         else:
-            pairs = backends.tracking_sums(table, (column, "influencer_id"), 1, scope).sums
+            pairs = tracking_sums.tracking_sums(table, (column, "influencer_id"), 1, scope).sums
             payouts = _slice_payouts(_exposed_users(pairs, [column, "influencer_id"]), rates)
         tables[name] = _breakdown_frame(compare_slices(sums, column, payouts, method), column, influencers)
     return tables
 
 
-def _power_basis(sums: pd.DataFrame) -> inc.PowerBasis:
-    """incrementality.power_basis from the per-group sums: r0, the ddof=1 variances and the group sizes."""
-    n1, big_r1, sq1 = _group_totals(sums, inc.EXPOSED)
-    n0, big_r0, sq0 = _group_totals(sums, inc.CONTROL)
-    return inc.PowerBasis(
+def _power_basis(sums: pd.DataFrame) -> inc_stats.PowerBasis:
+    """statistics.power_basis from the per-group sums: r0, the ddof=1 variances and the group sizes."""
+    n1, big_r1, sq1 = _group_totals(sums, tracking.EXPOSED)
+    n0, big_r0, sq0 = _group_totals(sums, tracking.CONTROL)
+    return inc_stats.PowerBasis(
         revenue_per_control_user=big_r0 / n0 if n0 else float("nan"),
         exposed_variance=sample_variance(n1, big_r1, sq1),
         control_variance=sample_variance(n0, big_r0, sq0),
@@ -273,7 +268,7 @@ def report_from_sums(
     influencers: pd.DataFrame,
     payouts: pd.DataFrame,
     spec: InfluencerFilter,
-    expected_share: float = inc.EXPECTED_EXPOSED_SHARE,
+    expected_share: float = inc_stats.EXPECTED_EXPOSED_SHARE,
     method: str = DEFAULT_METHOD,
     breakdowns: tuple[str, ...] = tuple(inc.BREAKDOWNS),
 ) -> inc.IncrementalityReport:
@@ -287,21 +282,23 @@ def report_from_sums(
     """
     if method not in METHODS:
         raise ScaleStatsError(f"Unknown interval method {method!r}; use one of {', '.join(METHODS)}.")
-    payouts = inc.validate_payouts(payouts)
+    payouts = tracking.validate_payouts(payouts)
     scope = _scope(influencers, spec)
     payouts = payouts[payouts["influencer_id"].isin(scope.influencer_ids or ())]
-    buckets = backends.DEFAULT_BUCKETS if method == "buckets" else 1  # the normal interval needs totals only
-    overall_sums = backends.tracking_sums(table, (), buckets, scope)
-    reference = backends.tracking_sums(table, ("influencer_id",), 1).sums
+    buckets = tracking_sums.DEFAULT_BUCKETS if method == "buckets" else 1  # the normal interval needs totals only
+    overall_sums = tracking_sums.tracking_sums(table, (), buckets, scope)
+    reference = tracking_sums.tracking_sums(table, ("influencer_id",), 1).sums
     per_influencer = payouts.groupby("influencer_id")["total_payout"].sum()
     reference_users = _exposed_users(reference, ["influencer_id"]).reindex(per_influencer.index)
     rates = pd.Series(kpis.safe_divide(per_influencer, reference_users), index=per_influencer.index)
     unapportioned = rates.isna()
-    scoped_counts = _exposed_users(backends.tracking_sums(table, ("influencer_id",), 1, scope).sums, ["influencer_id"])
+    scoped_counts = _exposed_users(
+        tracking_sums.tracking_sums(table, ("influencer_id",), 1, scope).sums, ["influencer_id"]
+    )
     payout = float(_slice_payouts(scoped_counts, rates).sum()) + float(per_influencer[unapportioned].sum())
 
     overall = compare_from_sums(overall_sums.sums, payout, method)
-    srm_p = inc.srm_p_value(overall.exposed_users, overall.control_users, expected_share)
+    srm_p = inc_stats.srm_p_value(overall.exposed_users, overall.control_users, expected_share)
     tables = {}
     if overall.problem is None:
         in_scope = influencers[influencers["id"].isin(scope.influencer_ids or ())]
@@ -309,7 +306,7 @@ def report_from_sums(
     contaminated = overall_sums.contaminated_users
     users_in_scope = overall.exposed_users + overall.control_users + contaminated
     return inc.IncrementalityReport(
-        tracking_rows=backends.scoped_row_count(table, scope),
+        tracking_rows=tracking_sums.scoped_row_count(table, scope),
         overall=overall,
         contaminated_users=contaminated,
         srm_p_value=srm_p,

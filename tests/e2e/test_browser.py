@@ -15,8 +15,8 @@ from bench.server import running_server
 from pipeline import kpis
 from pipeline.filters import CampaignFilter, apply_campaign_filter
 from pipeline.influencers import attribution as im
-from pipeline.inputs import ingestion
-from pipeline.inputs.demo import read_campaigns
+from pipeline.inputs.demo import read_campaigns, read_influencer_tables
+from pipeline.inputs.ingest import load
 from tests.e2e.conftest import ROOT, wait_until_idle
 from ui import format as fmt
 
@@ -101,7 +101,7 @@ def test_filter_state_survives_page_switches(
 
     go_to(app_page, "Influencers")
     expect(app_page.get_by_role("heading", name="Influencers", exact=True)).to_be_visible()
-    tables = demo.read_influencer_tables(demo_dir)
+    tables = read_influencer_tables(demo_dir)
     revenue = im.key_metrics(im.influencer_summary(tables))["revenue"]
     expect(metric(app_page, "Revenue").first).to_have_text(fmt.tile_value("revenue", revenue))
     app_page.wait_for_selector(".js-plotly-plot")
@@ -126,7 +126,7 @@ def test_a_shared_link_opens_the_same_view(app_page: object, app_url: str, demo:
 
 def test_upload_a_file_and_use_it(app_page: object, app_url: str, screenshots: Path) -> None:
     export = ROOT / "tests" / "fixtures" / "exports" / "meta_ads_manager.csv"
-    result = ingestion.ingest(export)
+    result = load.ingest(export)
     app_page.goto(f"{app_url}/data")
     expect(app_page.get_by_role("heading", name="Data", exact=True)).to_be_visible()
     app_page.locator('[data-testid="stFileUploader"]').first.locator('input[type="file"]').set_input_files(str(export))

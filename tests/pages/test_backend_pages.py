@@ -14,7 +14,7 @@ from pipeline.influencers import incrementality as inc
 from pipeline.inputs import demo
 from tests.pages.conftest import page_path
 from tests.pages.test_overview_page import assert_kpis_match, expected_comparison
-from ui import charts_incrementality
+from ui import format as fmt
 
 
 def run(page: str) -> AppTest:
@@ -98,7 +98,7 @@ def test_incrementality_page_computes_in_the_backend_with_the_local_iroas(
     tables = demo.read_influencer_tables(demo_dir)
     scoped = apply_influencer_filter(tables, InfluencerFilter(platforms=("YouTube",)))
     expected = inc.analyse(scoped["tracking"], scoped["payouts"], reference=tables["tracking"], breakdowns=())
-    assert metric_value(at, "iROAS") == charts_incrementality.multiple(expected.overall.iroas)
+    assert metric_value(at, "iROAS") == fmt.precise_multiple(expected.overall.iroas)
     assert metric_value(at, "iROAS") != metric_value(local, "iROAS")
 
 
@@ -116,5 +116,5 @@ def test_an_unusable_tracking_table_says_so_and_the_local_report_stays(
     ]
     tables = demo.read_influencer_tables(demo_dir)
     expected = inc.analyse(tables["tracking"], tables["payouts"], breakdowns=()).overall
-    assert metric_value(at, "iROAS") == charts_incrementality.multiple(expected.iroas)
+    assert metric_value(at, "iROAS") == fmt.precise_multiple(expected.iroas)
     assert not any("Computed in" in caption.value for caption in at.caption)

@@ -21,36 +21,45 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Node
 
 from tests.pages.conftest import ROOT, page_path
-from tests.pipeline.test_training import demo_models
-from ui import charts, charts_incrementality, charts_models, charts_planner
+from tests.pipeline.modeling.trained import demo_models
+from ui.charts import base as base_charts
+from ui.charts import campaigns as campaign_charts
+from ui.charts import influencers as influencer_charts
+from ui.charts import models as model_charts
+from ui.charts import planner as planner_charts
 
 INJECTED = "injected chart failure"
 # page -> (module, builder) of each chart in the order the page draws them; a builder used twice appears twice.
 PAGE_CHARTS: dict[str, list[tuple[ModuleType, str]]] = {
-    "overview": [(charts, "trend_line"), (charts, "bar_by"), (charts, "heatmap"), (charts, "spend_scatter")],
-    "influencers": [
-        (charts, "heatmap"),
-        (charts, "revenue_payout_scatter"),
-        (charts, "bar_by"),
-        (charts, "bar_by"),
-        (charts, "timeline"),
+    "overview": [
+        (campaign_charts, "trend_line"),
+        (base_charts, "bar_by"),
+        (base_charts, "heatmap"),
+        (campaign_charts, "spend_scatter"),
     ],
-    "incrementality": [(charts_incrementality, "forest_plot"), (charts_incrementality, "revenue_distribution")],
+    "influencers": [
+        (base_charts, "heatmap"),
+        (influencer_charts, "revenue_payout_scatter"),
+        (base_charts, "bar_by"),
+        (base_charts, "bar_by"),
+        (influencer_charts, "timeline"),
+    ],
+    "incrementality": [(influencer_charts, "forest_plot"), (influencer_charts, "revenue_distribution")],
     "segments": [
-        (charts_models, "segment_scatter"),
-        (charts_models, "scatter_matrix"),
-        (charts_models, "silhouette_line"),
+        (model_charts, "segment_scatter"),
+        (model_charts, "scatter_matrix"),
+        (model_charts, "silhouette_line"),
     ],
     "models": [
-        (charts_models, "metric_bars"),
-        (charts_models, "metric_bars"),
-        (charts_models, "roc_curves"),
-        (charts_models, "confusion_heatmap"),
-        (charts_models, "predicted_vs_actual"),
-        (charts_models, "importance_bars"),
-        (charts_models, "coverage_bars"),
+        (model_charts, "metric_bars"),
+        (model_charts, "metric_bars"),
+        (model_charts, "roc_curves"),
+        (model_charts, "confusion_heatmap"),
+        (model_charts, "predicted_vs_actual"),
+        (model_charts, "importance_bars"),
+        (model_charts, "coverage_bars"),
     ],
-    "planner": [(charts_planner, "response_curve")],
+    "planner": [(planner_charts, "response_curve")],
 }
 
 

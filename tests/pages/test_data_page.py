@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipeline.inputs import ingestion
+from pipeline.inputs.ingest.errors import IngestError
+from pipeline.inputs.ingest.load import ingest
 from tests.pages.conftest import ROOT, page_path
 
 EXPORTS = ROOT / "tests" / "fixtures" / "exports"
@@ -40,7 +41,7 @@ def test_runs_clean_and_says_what_is_in_use(at: AppTest) -> None:
 @pytest.mark.parametrize("export", ["meta_ads_manager.csv", "tiktok_ads_manager.csv", "google_ads_report.csv"])
 def test_a_good_export_is_previewed_then_used(at: AppTest, export: str) -> None:
     content = (EXPORTS / export).read_bytes()
-    expected = ingestion.ingest(content, name=export)
+    expected = ingest(content, name=export)
     upload_campaigns(at, export, content)
     assert not at.exception and not at.error
     assert at.success[0].value.startswith(f"{export}: read as campaign performance, {expected.rows_kept:,} of")
@@ -60,7 +61,7 @@ def test_a_good_export_is_previewed_then_used(at: AppTest, export: str) -> None:
 
 def test_drop_reasons_are_listed(at: AppTest) -> None:
     content = (EXPORTS / "meta_ads_manager.csv").read_bytes()
-    expected = ingestion.ingest(content, name="meta.csv")
+    expected = ingest(content, name="meta.csv")
     upload_campaigns(at, "meta.csv", content)
     reasons = at.dataframe[0].value
     assert dict(zip(reasons["reason"], reasons["rows"], strict=True)) == expected.dropped
@@ -74,8 +75,8 @@ def test_a_bad_file_is_refused_and_the_data_in_use_stays(at: AppTest, name: str,
     in_use = at.session_state["uploaded_campaigns"]
     upload_campaigns(at, name, content)
     assert not at.exception
-    with pytest.raises(ingestion.IngestError) as reason:
-        ingestion.ingest(content, name=name)
+    with pytest.raises(IngestError) as reason:
+        ingest(content, name=name)
     assert [e.value for e in at.error] == [f"{name}: {reason.value}"]
     assert at.session_state["uploaded_campaigns"] is in_use
     assert at.session_state["uploaded_campaigns_name"] == "tiktok.csv"

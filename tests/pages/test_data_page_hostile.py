@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipeline.inputs import ingestion
+from pipeline.inputs.ingest.errors import IngestError
+from pipeline.inputs.ingest.load import IngestResult, ingest
 from tests.hostile.corpus import SCRIPT_NAME, HostileFile, build_corpus
 from tests.pages.conftest import ROOT, page_path
 from ui.cached.data import UPLOADED_CAMPAIGNS_KEY, UPLOADED_CAMPAIGNS_NAME_KEY, UPLOADED_INFLUENCERS_KEY
@@ -58,16 +59,16 @@ def at_with_data_in_use() -> AppTest:
     return at
 
 
-def outcome(item: HostileFile) -> ingestion.IngestResult | ingestion.IngestError:
+def outcome(item: HostileFile) -> IngestResult | IngestError:
     try:
-        return ingestion.ingest(item.content, name=item.filename)
-    except ingestion.IngestError as exc:
+        return ingest(item.content, name=item.filename)
+    except IngestError as exc:
         return exc
 
 
 def test_the_subset_has_both_outcomes() -> None:
     kinds = {type(outcome(item)) for item in CASES}
-    assert kinds == {ingestion.IngestResult, ingestion.IngestError}
+    assert kinds == {IngestResult, IngestError}
     assert len(CASES) >= 10
 
 
@@ -80,7 +81,7 @@ def test_a_hostile_upload_never_replaces_the_data_in_use(at_with_data_in_use: Ap
     assert at.success or at.error, "neither a success nor an error message"
     expected = outcome(item)
     errors = [e.value for e in at.error]
-    if isinstance(expected, ingestion.IngestError):
+    if isinstance(expected, IngestError):
         assert errors == [f"{item.filename}: {expected}"]
     elif expected.kind != "campaigns":
         assert len(errors) == 1 and "upload it under Influencer tables" in errors[0]
@@ -98,7 +99,7 @@ def test_an_accepted_hostile_file_can_be_used(at_with_data_in_use: AppTest, slug
     at.button(key="use_campaigns").click().run()
     assert not at.exception
     used = at.session_state[UPLOADED_CAMPAIGNS_KEY]
-    pd.testing.assert_frame_equal(used, ingestion.ingest(item.content, name=item.filename).frame)
+    pd.testing.assert_frame_equal(used, ingest(item.content, name=item.filename).frame)
     assert set(item.campaigns) <= set(used["campaign"].astype(str))
 
 

@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from pipeline.influencers import incrementality as inc
+from pipeline.influencers import verdict
 from pipeline.inputs import demo
 from tests.pages.conftest import page_path
 from ui.cached import data
@@ -59,7 +60,7 @@ def test_runs_clean_on_demo_data_with_headline(demo_dir: Path) -> None:
     assert expected.p_value < 0.001 and metric(at, "p-value") == "< 0.001"
     assert expected.iroas_ci_low <= truth["iroas"] <= expected.iroas_ci_high
     verdicts = [e.value for e in [*at.success, *at.error, *at.info]]
-    assert inc.verdict(expected) in verdicts
+    assert verdict.verdict(expected) in verdicts
     assert any("both the exposed and the control group" in w.value for w in at.warning)
     charts = at.get("plotly_chart")
     assert len(charts) == 2

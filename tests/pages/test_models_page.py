@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipeline.modeling import roi, store
+from pipeline.modeling import artifacts, roi, scores, store
 from tests.pages.conftest import page_path
-from tests.pipeline.test_training import demo_models
+from tests.pipeline.modeling.trained import demo_models
 
 
 def plain(value: object) -> object:
@@ -33,7 +33,7 @@ def models_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
 @pytest.fixture
 def use_models(models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     monkeypatch.setenv("APP_MODELS_DIR", str(models_dir))
-    return roi.load_models(models_dir).metadata
+    return store.load_models(models_dir).metadata
 
 
 def run_page() -> AppTest:
@@ -47,18 +47,18 @@ def charts(at: AppTest) -> list[dict]:
 def test_page_shows_saved_metrics(use_models: dict) -> None:
     at = run_page()
     assert not at.exception
-    table = roi.comparison_table(use_models)
+    table = scores.comparison_table(use_models)
     classification, regression = at.dataframe[0].value, at.dataframe[1].value
-    expected = roi.comparison_wide(table, "classification")
+    expected = scores.comparison_wide(table, "classification")
     assert list(classification["model"]) == list(expected["model"])
     assert list(classification["accuracy"]) == list(expected["accuracy"])
-    assert list(regression["r2"]) == list(roi.comparison_wide(table, "regression")["r2"])
+    assert list(regression["r2"]) == list(scores.comparison_wide(table, "regression")["r2"])
     coverage = at.dataframe[2].value
     assert list(coverage["coverage_90"]) == [
         use_models["forecaster"]["metrics"]["targets"][t]["coverage_90"] for t in coverage["target"]
     ]
     captions = " ".join(c.value for c in at.caption)
-    assert "5,000 daily rows" in captions and roi.training_info(use_models)["created_at"] in captions
+    assert "5,000 daily rows" in captions and scores.training_info(use_models)["created_at"] in captions
     assert "social-prediction seed" not in captions  # a peer's file beside the checkout is bench's business
 
 
@@ -95,7 +95,7 @@ def test_missing_models_are_trained_with_progress(tmp_path: Path, monkeypatch: p
     at = run_page()
     assert not at.exception
     assert at.status[0].label.startswith("Trained 8 model(s)") and at.status[0].state == "complete"
-    assert all(store.check(tmp_path, name) is None for name in roi.ALL_MODELS)
+    assert all(artifacts.check(tmp_path, name) is None for name in store.ALL_MODELS)
     assert len(at.get("plotly_chart")) == 7
 
 
@@ -108,5 +108,5 @@ def test_retrain_uses_the_chosen_threshold(models_dir: Path, tmp_path: Path, mon
     at.button(key="md_retrain").click().run()
     assert not at.exception
     for name in roi.CLASSIFIERS:
-        assert store.read_metadata(copy, name)["threshold"] == 1.0
+        assert artifacts.read_metadata(copy, name)["threshold"] == 1.0
     assert at.subheader[1].value == "Classifying ROI > 1"

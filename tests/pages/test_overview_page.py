@@ -13,10 +13,10 @@ from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
 from pipeline import kpis
-from pipeline.campaigns import cube
+from pipeline.campaigns import cube, overview
 from pipeline.filters import CampaignFilter, apply_campaign_filter
-from pipeline.inputs import ingestion
 from pipeline.inputs.demo import read_campaigns, tidy_campaigns
+from pipeline.inputs.ingest import load
 from tests.pages.conftest import ROOT, page_path
 from ui import format as fmt
 
@@ -182,7 +182,7 @@ def test_top_campaigns_threshold_and_anomaly_section(at: AppTest, demo: pd.DataF
     assert {"Trend", "Breakdowns", "Top campaigns by conversion rate", "Anomalies", "Meta vs TikTok"} <= set(headers)
     at.number_input(key="ov_min_clicks").set_value(10**9).run()
     assert "No campaign has 1,000,000,000 clicks or more in this selection." in [i.value for i in at.info]
-    counts = cube.anomaly_flags(cube.cube(demo))["flag"].value_counts()
+    counts = overview.anomaly_flags(cube.cube(demo))["flag"].value_counts()
     assert not counts.empty  # a year of noisy demo data always has some
     assert " · ".join(f"**{n:,}** {flag}" for flag, n in counts.items()) in [m.value for m in at.markdown]
 
@@ -200,7 +200,7 @@ def test_trend_and_breakdown_controls(at: AppTest) -> None:
 
 
 def test_uploaded_campaigns_are_used_for_this_session() -> None:
-    result = ingestion.ingest(ROOT / "tests" / "fixtures" / "exports" / "tiktok_ads_manager.csv")
+    result = load.ingest(ROOT / "tests" / "fixtures" / "exports" / "tiktok_ads_manager.csv")
     at = AppTest.from_file(page_path("overview"), default_timeout=120)
     at.session_state["uploaded_campaigns"] = result.frame
     at.session_state["uploaded_campaigns_name"] = "tiktok.csv"

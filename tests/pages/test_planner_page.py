@@ -9,9 +9,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipeline.modeling import planner
-from pipeline.modeling.forecast import Forecaster, load_forecaster
+from pipeline.modeling.forecast import Forecaster
+from pipeline.modeling.store import load_forecaster
 from tests.pages.conftest import page_path
-from tests.pipeline.test_training import demo_models
+from tests.pipeline.modeling.trained import demo_models
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,8 @@ import math
 
 import pytest
 
+from pipeline.influencers.verdict import dollars
+from pipeline.text import display_decimals
 from ui import format as fmt
 
 
@@ -62,3 +64,17 @@ def test_labels_axis_titles_and_column_formats() -> None:
     assert fmt.column_format("spend") == ("$%,.0f", 1.0)
     assert fmt.column_format("cpc") == ("$%,.2f", 1.0)
     assert fmt.column_format("campaign") is None
+
+
+def test_small_multiples_and_p_values_keep_their_digits() -> None:
+    assert fmt.precise_multiple(2.345) == "2.35x"
+    assert fmt.precise_multiple(0.0079) == "0.0079x"  # never rounded to "0.01x"
+    assert fmt.precise_multiple(float("nan")) == "—"
+    assert fmt.p_value(0.0001) == "< 0.001"
+    assert fmt.p_value(0.25) == "0.250"
+    assert fmt.p_value(float("nan")) == "—"
+
+
+@pytest.mark.parametrize("value", [2.3, 0.0079, -0.0079, 1234.5, 0.0, float("nan")])
+def test_pages_and_the_verdict_write_dollars_alike(value: float) -> None:
+    assert fmt.money(value, display_decimals(value)) == dollars(value)

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from pipeline.campaigns import cube
-from pipeline.filters import CampaignFilter, apply_campaign_filter
-from pipeline.scale import engine
+from pipeline.campaigns import cube, overview
+from pipeline.filters import CampaignFilter, apply_campaign_filter, filter_options_frame
 from ui.cached.data import campaign_token
 
 if TYPE_CHECKING:  # scikit-learn loads only when a page needs segments
@@ -63,7 +62,7 @@ def platform_day_sums(frame: pd.DataFrame, spec: CampaignFilter) -> pd.DataFrame
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _filter_choices(token: str, _frame: pd.DataFrame) -> pd.DataFrame:
-    return engine.filter_options_frame(_frame)
+    return filter_options_frame(_frame)
 
 
 def campaign_filter_choices(frame: pd.DataFrame) -> pd.DataFrame:
@@ -75,13 +74,13 @@ def campaign_filter_choices(frame: pd.DataFrame) -> pd.DataFrame:
 
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
 def _basis_flags(token: str, basis_key: str, _frame: pd.DataFrame, _basis: CampaignFilter) -> pd.DataFrame:
-    return cube.anomaly_flags(campaign_cube(_frame, _basis))
+    return overview.anomaly_flags(campaign_cube(_frame, _basis))
 
 
 def anomaly_flags(frame: pd.DataFrame, spec: CampaignFilter) -> pd.DataFrame:
-    """pipeline.campaigns.cube.anomaly_flags of the rows matching `spec`, reported for its dates. Computed once
-    per device and type selection (cube.anomaly_basis) and cut per platform, campaign and date."""
-    basis = cube.anomaly_basis(spec)
+    """pipeline.campaigns.overview.anomaly_flags of the rows matching `spec`, reported for its dates. Computed once
+    per device and type selection (overview.anomaly_basis) and cut per platform, campaign and date."""
+    basis = overview.anomaly_basis(spec)
     flags = _basis_flags(campaign_token(frame), repr(basis), frame, basis)
     return apply_campaign_filter(flags, spec).reset_index(drop=True)
 

@@ -13,8 +13,9 @@ import pandas as pd
 import streamlit as st
 
 from pipeline import config
-from pipeline.inputs import demo, ingestion
-from pipeline.scale import backends
+from pipeline.inputs import demo
+from pipeline.inputs.ingest.load import IngestResult, ingest
+from pipeline.scale import campaign_sums
 
 UPLOADED_CAMPAIGNS_KEY = "uploaded_campaigns"
 
@@ -104,26 +105,26 @@ def campaigns() -> pd.DataFrame:
     if settings is not None:
         try:
             return _backend_campaigns(settings.describe(), settings)
-        except backends.BackendError as exc:
+        except config.BackendError as exc:
             st.error(f"{str(exc).rstrip('.')}. Showing the demo data instead.")
     ensure_demo_data()
     return demo_table(demo_campaigns)
 
 
-def configured_backend(report: bool = True) -> backends.BackendSettings | None:
+def configured_backend(report: bool = True) -> config.BackendSettings | None:
     """The backend named by ANALYTICS_BACKEND or .streamlit/secrets.toml, else None (local files).
     A setting that cannot be used is reported (unless `report` is False) and the local data is used."""
     try:
-        return backends.settings_from_env() if backends.backend_configured() else None
-    except backends.BackendError as exc:
+        return config.settings_from_env() if config.backend_configured() else None
+    except config.BackendError as exc:
         if report:
             st.error(f"{exc} Using the local data instead.")
         return None
 
 
 @st.cache_resource(max_entries=2, ttl=3600, show_spinner="Summing the campaign table in the backend…")
-def _backend_campaigns(description: str, _settings: backends.BackendSettings) -> pd.DataFrame:
-    return _with_cache_token(backends.dashboard_campaigns(_settings), "backend")
+def _backend_campaigns(description: str, _settings: config.BackendSettings) -> pd.DataFrame:
+    return _with_cache_token(campaign_sums.dashboard_campaigns(_settings), "backend")
 
 
 def influencer_tables() -> dict[str, pd.DataFrame]:
@@ -175,14 +176,12 @@ def influencer_source() -> str:
 
 
 @st.cache_resource(max_entries=4, ttl=900, show_spinner="Reading the file…")
-def _ingest(digest: str, name: str, overrides: tuple, assumptions: tuple, _raw: bytes) -> ingestion.IngestResult:
-    return ingestion.ingest(_raw, name=name, mapping_overrides=dict(overrides), assumptions=dict(assumptions))
+def _ingest(digest: str, name: str, overrides: tuple, assumptions: tuple, _raw: bytes) -> IngestResult:
+    return ingest(_raw, name=name, mapping_overrides=dict(overrides), assumptions=dict(assumptions))
 
 
-def ingest_upload(
-    raw: bytes, name: str, overrides: dict[str, str], assumptions: dict[str, float]
-) -> ingestion.IngestResult:
-    """pipeline.inputs.ingestion.ingest of uploaded bytes, cached by content, so a rerun of the data page
+def ingest_upload(raw: bytes, name: str, overrides: dict[str, str], assumptions: dict[str, float]) -> IngestResult:
+    """pipeline.inputs.ingest.load.ingest of uploaded bytes, cached by content, so a rerun of the data page
     does not parse the file again. The result is shared read-only; raises IngestError."""
     digest = hashlib.sha256(raw).hexdigest()
     return _ingest(digest, name, tuple(sorted(overrides.items())), tuple(sorted(assumptions.items())), raw)

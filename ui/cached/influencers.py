@@ -44,7 +44,7 @@ def _backend_incrementality_report(
     description: str,
     data_key: str,
     spec_key: str,
-    _settings: backends.BackendSettings,
+    _settings: config.BackendSettings,
     _tables: dict[str, pd.DataFrame],
     _spec: InfluencerFilter,
 ) -> incrementality.IncrementalityReport:
@@ -64,6 +64,6 @@ def incrementality_report_and_source(
         keys = (settings.describe(), _influencer_data_key(tables), repr(spec))
         try:
             return _backend_incrementality_report(*keys, settings, tables, spec), settings.kind
-        except backends.BackendError as exc:
+        except config.BackendError as exc:
             st.error(f"{str(exc).rstrip('.')}. Showing the local tracking data instead.")
     return incrementality_report(tables, spec), None

@@ -1,7 +1,12 @@
-"""The saved models, loaded once per process after their hash is checked; trained first when missing."""
+"""The saved models, loaded once per process after their hash is checked; trained first when missing.
+
+Whether to train is pipeline.modeling.store.load_or_train's decision; this module adds the cache and the
+progress box the user sees while training.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +16,7 @@ from pipeline import config
 from ui.cached.data import ensure_demo_data
 
 if TYPE_CHECKING:  # scikit-learn loads only when a page needs models
-    from pipeline.modeling import forecast, roi
+    from pipeline.modeling import forecast, store
 
 
 def _models_stamp(models_dir: Path) -> str:
@@ -21,69 +26,69 @@ def _models_stamp(models_dir: Path) -> str:
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading models…")
-def _trained_models(models_dir: str, stamp: str) -> roi.ModelBundle:
-    from pipeline.modeling import roi
+def _trained_models(models_dir: str, names: tuple[str, ...], stamp: str) -> store.ModelBundle:
+    from pipeline.modeling import store
 
-    return roi.load_models(Path(models_dir))
+    return store.load_models(Path(models_dir), names)
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the forecaster…")
-def _forecaster(models_dir: str, stamp: str) -> forecast.Forecaster:
-    from pipeline.modeling import forecast, store
+def _forecaster(models_dir: str, names: tuple[str, ...], stamp: str) -> store.ModelBundle:
+    from pipeline.modeling import store
 
-    model, _ = store.load(Path(models_dir), forecast.NAME)
-    return model
+    return store.load_models(Path(models_dir), names)
 
 
-def _train_missing(names: tuple[str, ...]) -> None:
-    """Train missing or invalid models from the demo data folder (never an upload), with progress."""
-    from pipeline.modeling import roi
-
+def _train_with_progress(training: store.Training) -> None:
+    """Run the store's training on the demo data folder (never an upload) inside a progress box."""
     ensure_demo_data()
     with st.status("Training models (first run, well under a minute)…", expanded=True) as status:
         try:
-            done = roi.ensure_models(
-                config.data_dir(), config.models_dir(), names, check_data=False, progress=status.write
-            )
+            done = training(status.write)
         except ValueError:
             status.update(label="Training stopped.", state="error")
             raise
         status.update(label=f"Trained {len(done['trained'])} model(s) in {done['seconds']:.0f} s.", state="complete")
 
 
-def trained_models() -> roi.ModelBundle:
+def _load_or_train(
+    names: Sequence[str], cached: Callable[[str, tuple[str, ...], str], store.ModelBundle]
+) -> store.ModelBundle:
+    """store.load_or_train through `cached`; the stamp in its key makes freshly trained files load anew."""
+    from pipeline.modeling import store
+
+    return store.load_or_train(
+        config.models_dir(),
+        config.data_dir(),
+        names,
+        load=lambda folder, wanted: cached(str(folder), tuple(wanted), _models_stamp(folder)),
+        on_training=_train_with_progress,
+    )
+
+
+def trained_models() -> store.ModelBundle:
     """Every saved model with its metadata, verified (sha256, versions) and shared read-only;
     trained first, with a progress box, when any is missing or invalid."""
-    from pipeline.modeling import roi, store
+    from pipeline.modeling import store
 
-    models_dir = config.models_dir()
-    try:
-        return _trained_models(str(models_dir), _models_stamp(models_dir))
-    except store.ArtifactInvalid:
-        _train_missing(roi.ALL_MODELS)
-    return _trained_models(str(models_dir), _models_stamp(models_dir))
+    return _load_or_train(store.ALL_MODELS, _trained_models)
 
 
 def forecaster() -> forecast.Forecaster:
     """The saved forecaster, verified and shared read-only; trained first (with progress) when needed."""
-    from pipeline.modeling import forecast, store
+    from pipeline.modeling import store
 
-    models_dir = config.models_dir()
-    try:
-        return _forecaster(str(models_dir), _models_stamp(models_dir))
-    except store.ArtifactInvalid:
-        _train_missing((forecast.NAME,))
-    return _forecaster(str(models_dir), _models_stamp(models_dir))
+    return _load_or_train((store.FORECASTER,), _forecaster).models[store.FORECASTER]
 
 
 def retrain_models(threshold: float) -> dict:
     """Retrain every model on the demo data folder with a progress box; the caches then reload."""
-    from pipeline.modeling import roi
+    from pipeline.modeling import store
 
     ensure_demo_data()
     with st.status("Retraining every model…", expanded=True) as status:
         try:
-            done = roi.train_models(config.data_dir(), config.models_dir(), threshold, progress=status.write)
+            done = store.train_models(config.data_dir(), config.models_dir(), threshold, progress=status.write)
         except ValueError:
             status.update(label="Retraining stopped.", state="error")
             raise

@@ -1,0 +1,1 @@
+"""Tests of pipeline/campaigns: roll-ups and cubes, rankings and anomaly flags."""

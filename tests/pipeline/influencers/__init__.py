@@ -1,0 +1,1 @@
+"""Tests of pipeline.influencers: attribution, incrementality, its statistics and verdict."""

@@ -1,0 +1,1 @@
+"""Tests of pipeline/modeling: the model store and artifacts, ROI models, forecaster, segments, planner, report."""

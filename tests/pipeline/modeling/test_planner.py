@@ -1,0 +1,257 @@
+"""Planner: scenarios, plan validation and totals, response curves, the budget optimizer, the CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import kpis
+from pipeline.cli import main
+from pipeline.modeling import planner
+from pipeline.modeling.forecast import Forecaster
+from pipeline.modeling.store import load_forecaster
+from tests.pipeline.modeling.trained import demo_models
+
+
+@pytest.fixture(scope="module")
+def models_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return demo_models(demo_dir, tmp_path_factory.getbasetemp())[0]
+
+
+@pytest.fixture(scope="module")
+def model(models_dir: Path) -> Forecaster:
+    return load_forecaster(models_dir)
+
+
+@pytest.fixture(scope="module")
+def lines(model: Forecaster) -> pd.DataFrame:
+    """Nine lines (platform x campaign type) with an uneven current allocation of 1,800."""
+    base = planner.default_lines(model, 900.0)
+    return base.assign(spend=np.linspace(50.0, 350.0, len(base)) * 1800.0 / np.linspace(50.0, 350.0, len(base)).sum())
+
+
+def plan_table(**changes: object) -> pd.DataFrame:
+    table = pd.DataFrame(
+        {
+            "platform": ["meta", "TikTok"],
+            "campaign_type": ["Conversion", "Awareness"],
+            "content_type": ["Video", "Image"],
+            "device": ["Mobile", "Desktop"],
+            "share": [60.0, 40.0],
+        }
+    )
+    for column, value in changes.items():
+        table[column] = value
+    return table
+
+
+def test_scenario_is_case_insensitive_with_intervals_and_ratios(model: Forecaster) -> None:
+    result = planner.predict_scenario(model, 250.0, platform="meta", device="MOBILE")
+    assert result["platform"] == "Meta" and result["device"] == "Mobile"
+    assert result["campaign_type"] == model.defaults["campaign_type"]
+    for target in planner.TARGETS:
+        assert 0 <= result[f"{target}_lo"] <= result[target] <= result[f"{target}_hi"]
+    assert result["roas"] == pytest.approx(result["revenue"] / 250.0)
+    assert result["cpm"] == pytest.approx(1000 * 250.0 / result["impressions"])
+    zero = planner.predict_scenario(model, 0.0, platform="Meta")
+    assert np.isnan(zero["roas"])  # zero spend: ROAS undefined, never inf
+
+
+def test_unknown_category_names_the_known_ones(model: Forecaster) -> None:
+    with pytest.raises(ValueError, match="Unknown platform 'Myspace'; the model knows: Instagram, Meta, TikTok"):
+        planner.predict_scenario(model, 100.0, platform="Myspace")
+    with pytest.raises(ValueError, match="at least 0"):
+        planner.predict_scenario(model, -5.0, platform="Meta")
+
+
+def test_plan_counts_add_up_and_ratios_come_from_totals(model: Forecaster) -> None:
+    built = planner.build_plan(model, plan_table(), 1000.0)
+    assert list(built["spend"]) == [600.0, 400.0] and list(built["platform"]) == ["Meta", "TikTok"]
+    predicted, total = planner.predict_plan(model, built)
+    assert list(predicted["share"]) == pytest.approx([0.6, 0.4])
+    for target in planner.TARGETS:
+        assert total[target] == pytest.approx(predicted[target].sum())
+        # independence band lies inside the conservative summed band, around the total
+        assert total[f"{target}_lo_sum"] <= total[f"{target}_lo"] <= total[target] <= total[f"{target}_hi"]
+        assert total[f"{target}_hi"] <= total[f"{target}_hi_sum"] + 1e-9
+    assert total["roas"] == pytest.approx(total["revenue"] / 1000.0)
+    assert total["cpa"] == pytest.approx(1000.0 / total["conversions"])
+    mean_of_rows = predicted["roas"].mean()
+    assert total["roas"] != pytest.approx(mean_of_rows) or predicted["roas"].nunique() == 1
+
+
+def test_amount_mode_uses_the_amounts(model: Forecaster) -> None:
+    table = plan_table().drop(columns="share").assign(amount=[100.0, 300.0])
+    built = planner.build_plan(model, table, None, mode="amount")
+    assert list(built["spend"]) == [100.0, 300.0]
+
+
+@pytest.mark.parametrize(
+    ("changes", "budget", "message"),
+    [
+        ({"share": [60.0, 30.0]}, 1000.0, "must add up to 100%; they add up to 90.00%"),
+        ({"share": [120.0, -20.0]}, 1000.0, "can't be negative"),
+        ({"platform": ["Meta", "Friendster"]}, 1000.0, "Unknown platform 'Friendster'; the model knows: Instagram"),
+        ({"device": ["Mobile", None]}, 1000.0, "Unknown device \\(blank\\)"),
+        ({}, 0.0, "budget must be a positive number"),
+        ({"share": ["sixty", 40.0]}, 1000.0, "numeric share; line\\(s\\) 1"),
+    ],
+)
+def test_bad_plan_input_gives_messages(
+    model: Forecaster, changes: dict[str, object], budget: float, message: str
+) -> None:
+    with pytest.raises(planner.PlanError, match=message):
+        planner.build_plan(model, plan_table(**changes), budget)
+
+
+def test_several_problems_are_all_reported(model: Forecaster) -> None:
+    with pytest.raises(planner.PlanError) as caught:
+        planner.build_plan(model, plan_table(share=[10.0, 10.0], content_type=["Hologram", "Image"]), 500.0)
+    assert len(caught.value.messages) == 2
+    with pytest.raises(planner.PlanError, match="no lines"):
+        planner.build_plan(model, plan_table().iloc[0:0], 500.0)
+
+
+def test_curves_never_fall(model: Forecaster, lines: pd.DataFrame) -> None:
+    for _, line in lines.iterrows():
+        curve = planner.response_curve(model, line.to_dict())
+        assert len(curve) == planner.CURVE_POINTS
+        assert curve["spend"].iloc[0] == 0 and curve["spend"].iloc[-1] == pytest.approx(2.5 * line["spend"])
+        for column in [c for c in curve.columns if c != "spend"]:
+            assert (np.diff(curve[column].to_numpy()) >= -1e-9).all(), column
+
+
+def test_marginal_roas_and_breakeven(model: Forecaster, lines: pd.DataFrame) -> None:
+    line = lines.iloc[-1].to_dict()
+    marginal = planner.marginal_roas(model, line)
+    step = 0.1 * line["spend"]
+    ends = model.predict(
+        pd.DataFrame([{**line, "spend": line["spend"] - step}, {**line, "spend": line["spend"] + step}])
+    )
+    assert marginal == pytest.approx((ends["revenue"].iloc[1] - ends["revenue"].iloc[0]) / (2 * step))
+    assert np.isnan(planner.marginal_roas(model, {**line, "spend": 0.0}))
+    curve = planner.response_curve(model, line)
+    spend = planner.breakeven_spend(curve, line["spend"])
+    slopes = planner.curve_marginal_roas(curve, 0.1 * line["spend"])
+    if np.isnan(spend):
+        assert slopes[-1] >= 1
+    else:
+        assert (slopes[curve["spend"].to_numpy() >= spend] < 1).all()
+
+
+def test_breakeven_on_known_curves() -> None:
+    spend = np.linspace(0, 100, 11)
+    rising = pd.DataFrame({"spend": spend, "revenue": 3 * spend})
+    assert np.isnan(planner.breakeven_spend(rising, 40.0))
+    saturating = pd.DataFrame({"spend": spend, "revenue": np.minimum(3 * spend, 150.0)})
+    assert 50.0 <= planner.breakeven_spend(saturating, 40.0) <= 70.0
+    flat = pd.DataFrame({"spend": spend, "revenue": np.full(11, 5.0)})
+    assert planner.breakeven_spend(flat, 40.0) == 0.0
+
+
+def test_optimum_respects_budget_and_bounds_and_beats_current(model: Forecaster, lines: pd.DataFrame) -> None:
+    bounded = planner.default_bounds(lines)
+    budget = float(lines["spend"].sum())
+    for objective in planner.OBJECTIVES:
+        optimum = planner.optimize_budget(model, bounded, budget, objective)
+        spend = optimum.lines["spend"].to_numpy()
+        assert spend.sum() == pytest.approx(budget)
+        assert (spend >= bounded["min_spend"].to_numpy() - 1e-9).all()
+        assert (spend <= bounded["max_spend"].to_numpy() + 1e-9).all()
+        current = model.predict(lines)[objective].sum()
+        assert optimum.total[objective] >= current - 1e-9
+    # the equal split (1800/9 = 200) is outside the ±50% bounds of the 50-ish line, so it is not a candidate
+    assert "equal split" not in planner._reference_plans(
+        lines, budget, bounded["min_spend"].to_numpy(), bounded["max_spend"].to_numpy()
+    )
+
+
+def test_wide_bounds_beat_the_equal_split(model: Forecaster, lines: pd.DataFrame) -> None:
+    budget = float(lines["spend"].sum())
+    wide = lines.assign(min_spend=0.0, max_spend=budget)
+    optimum = planner.optimize_budget(model, wide, budget, "revenue")
+    equal = model.predict(lines.assign(spend=budget / len(lines)))["revenue"].sum()
+    assert optimum.total["revenue"] >= equal
+    assert optimum.lines["spend"].sum() == pytest.approx(budget)
+    assert optimum.method.startswith("greedy")  # on this data the greedy plan itself wins
+
+
+def test_infeasible_bounds_and_objective(model: Forecaster, lines: pd.DataFrame) -> None:
+    bounded = planner.default_bounds(lines)
+    with pytest.raises(planner.PlanError, match="outside"):
+        planner.optimize_budget(model, bounded, 10 * float(lines["spend"].sum()))
+    with pytest.raises(planner.PlanError, match="objective"):
+        planner.optimize_budget(model, bounded, float(lines["spend"].sum()), "likes")
+
+
+def test_target_roas_budget(model: Forecaster, lines: pd.DataFrame) -> None:
+    _, total = planner.predict_plan(model, lines)
+    target = 0.8 * total["roas"]
+    budget = planner.target_roas_budget(model, lines, target)
+    assert budget >= float(lines["spend"].sum()) * 0.99
+    _, at_budget = planner.predict_plan(model, lines.assign(spend=lines["spend"] * budget / lines["spend"].sum()))
+    assert at_budget["roas"] >= target
+    assert np.isnan(planner.target_roas_budget(model, lines, 1e6))
+
+
+def test_compare_plans_and_uplift(model: Forecaster, lines: pd.DataFrame) -> None:
+    table = planner.compare_plans(model, {"a": lines, "b": lines.assign(spend=lines["spend"] * 2)})
+    assert list(table["plan"]) == ["a", "b"] and table["spend"].iloc[1] == pytest.approx(2 * table["spend"].iloc[0])
+    assert table["roas"].iloc[0] == pytest.approx(table["revenue"].iloc[0] / table["spend"].iloc[0])
+    sentence = planner.uplift_sentence(1200.0, 1000.0)
+    assert sentence == (
+        "The optimised plan is predicted to bring $200 more revenue (+20.0%) "
+        "than your current plan for the same budget."
+    )
+    assert "(" not in planner.uplift_sentence(5.0, 0.0, "conversions")
+    assert kpis.safe_divide(np.array([1.0]), np.array([0.0])).tolist() != [np.inf]
+
+
+def run_cli(*argv: str) -> tuple[int, dict | None, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main.main(list(argv))
+    return code, (json.loads(out.getvalue()) if code == 0 else None), err.getvalue()
+
+
+def test_cli_predict(models_dir: Path) -> None:
+    code, result, _ = run_cli(
+        "predict", "--platform", "tiktok", "--spend", "150", "--models", str(models_dir), "--json"
+    )
+    assert code == 0 and result is not None
+    assert result["platform"] == "TikTok" and result["spend"] == 150.0
+    assert result["revenue_lo"] <= result["revenue"] <= result["revenue_hi"]
+    code, _, err = run_cli("predict", "--platform", "Orkut", "--spend", "1", "--models", str(models_dir))
+    assert code == 2 and "the model knows: Instagram, Meta, TikTok" in err
+
+
+def test_cli_optimize(models_dir: Path) -> None:
+    code, result, _ = run_cli("optimize", "--budget", "2000", "--models", str(models_dir), "--json")
+    assert code == 0 and result is not None
+    assert sum(line["spend"] for line in result["allocation"]) == pytest.approx(2000.0)
+    assert result["predicted_revenue"] == pytest.approx(sum(line["predicted_revenue"] for line in result["allocation"]))
+    assert result["baseline"]["name"] == "equal split"
+    assert result["predicted_revenue"] >= result["baseline"]["predicted_revenue"]
+    code, result, _ = run_cli(
+        "optimize", "--budget", "2000", "--objective", "conversions", "--models", str(models_dir), "--json"
+    )
+    assert code == 0 and result is not None
+    assert result["predicted_conversions"] >= result["baseline"]["predicted_conversions"]
+    code, _, err = run_cli("optimize", "--budget", "-3", "--models", str(models_dir))
+    assert code == 2 and "positive" in err
+
+
+def test_outcome_table_and_starter_plan(model: Forecaster) -> None:
+    record = planner.predict_scenario(model, 100.0, platform="Meta")
+    table = planner.outcome_table(record)
+    assert list(table["outcome"]) == list(planner.TARGETS)
+    assert table.loc[3, "predicted"] == record["revenue"] and table.loc[3, "high"] == record["revenue_hi"]
+    starter = planner.starter_plan(model)
+    assert starter["share"].sum() == pytest.approx(100.0)
+    assert list(planner.build_plan(model, starter, 900.0)["platform"]) == model.categories["platform"]
