@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import CHECKED_TILES, kpi_mismatches
-from bench.measure import pipeline_totals
+from bench.measure import on_overview_dates, pipeline_totals
 from bench.server import running_server
 from bench.ws_client import Session, latency_summary
 from pipeline.filters import CAMPAIGN_FILTER_COLUMNS, CampaignFilter
@@ -31,7 +31,7 @@ def selections(options: tuple[str, ...], runs: int) -> list[list[str]]:
 
 def expected_kpis(data_dir: Path, field: str, chosen: list[str]) -> dict[str, float]:
     spec = CampaignFilter(**{field: tuple(chosen)})
-    return pipeline_totals(data_dir, spec)
+    return pipeline_totals(data_dir, on_overview_dates(data_dir, spec))  # the dates the overview opens on
 
 
 async def _measure(port: int, data_dir: Path, runs: int) -> dict[str, Any]:

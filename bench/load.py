@@ -67,17 +67,19 @@ def platform_choice(options: tuple[str, ...], session: int, change: int) -> list
 
 
 class ExpectedKpis:
-    """pipeline.kpis totals per platform choice, computed once per choice (the overview's default dates
-    cover every row, so the page's current period is exactly the filtered rows)."""
+    """pipeline.kpis totals per platform choice on the overview's default dates (the data's last
+    kpis.RECENT_DAYS days), computed once per choice."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = frame
+        self.period = kpis.recent_period(frame["date"].min(), frame["date"].max())
         self._cache: dict[tuple[str, ...], dict[str, float]] = {}
 
     def __call__(self, platforms: list[str]) -> dict[str, float]:
         key = tuple(sorted(platforms))
         if key not in self._cache:
-            self._cache[key] = kpis.kpi_totals(apply_campaign_filter(self.frame, CampaignFilter(platforms=key)))
+            spec = CampaignFilter(platforms=key, start=self.period.start, end=self.period.end)
+            self._cache[key] = kpis.kpi_totals(apply_campaign_filter(self.frame, spec))
         return self._cache[key]
 
 

@@ -6,6 +6,7 @@ import functools
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -60,3 +61,17 @@ def pipeline_totals(data_dir: Path, spec: CampaignFilter) -> dict[str, float]:
     from campaigns.parquet (else campaigns.csv) without loading the rows into the bench process."""
     sums = campaign_sums.campaign_sums(_campaign_table(Path(data_dir)), spec)
     return kpis.add_ratios(sums).iloc[0].to_dict()
+
+
+@functools.cache
+def _data_days(data_dir: Path) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The data set's first and last day, read by DuckDB (no rows loaded into the bench process)."""
+    table = _campaign_table(data_dir)
+    row = table.aggregate(first=table["date"].min(), last=table["date"].max()).execute().iloc[0]
+    return pd.Timestamp(row["first"]).normalize(), pd.Timestamp(row["last"]).normalize()
+
+
+def on_overview_dates(data_dir: Path, spec: CampaignFilter) -> CampaignFilter:
+    """`spec` restricted to the dates the overview opens on: the data's last kpis.RECENT_DAYS days."""
+    recent = kpis.recent_period(*_data_days(Path(data_dir)))
+    return replace(spec, start=recent.start, end=recent.end)

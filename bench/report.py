@@ -332,7 +332,7 @@ def _social_pred_rows(entry: dict[str, Any]) -> list[str]:
 
 def _forecast_rows(entry: dict[str, Any]) -> list[str]:
     return [
-        f"| Forecaster training (forecast.train_forecaster) | {_fmt_s(entry['train_forecaster_s'])} |",
+        f"| Forecaster training (forecast_training.train_forecaster) | {_fmt_s(entry['train_forecaster_s'])} |",
         f"| Forecast latency, 1 row | {_stat_cell(entry['predict_1_row'])} |",
         f"| Forecast latency, 1,000 rows | {_stat_cell(entry['predict_1000_rows'])} |",
     ]

@@ -2,20 +2,18 @@
 
 import streamlit as st
 
-from pipeline.influencers.statistics import (
-    ALPHA,
-    N_RESAMPLES,
-    POWER,
-    SRM_ALERT_P,
-    minimum_detectable_lift,
-    users_needed_per_group,
-)
+from pipeline.influencers import statistics as inc_stats
+from pipeline.influencers.guardrails import FLAG
 from pipeline.influencers.tracking import IncrementalityInputError
-from pipeline.influencers.verdict import verdict, verdict_tone
+from pipeline.influencers.verdict import blocking_message, break_even_iroas, break_even_phrase, verdict, verdict_tone
 from ui import filters, layout
 from ui import format as fmt
 from ui.cached import data, influencers
 from ui.charts import influencers as influencer_charts
+
+STRATIFIED = "Each influencer's exposed users against its own control users, weighted by its exposed users"
+MARGIN_HELP = "100% judges break-even on revenue. Enter your gross margin to judge it on gross profit."
+P_VALUE_HELP = "Welch's t-test: how often a gap at least this big would appear if the influencers had no effect."
 
 layout.use_app_navigation()
 st.title("Incrementality")
@@ -42,20 +40,20 @@ if report.problem:
     st.info(report.problem)
     st.stop()
 
-overall = report.overall
+overall, stratified = report.overall, report.stratified
 level = f"{overall.confidence:.0%}"
-iroas_interval = f"{fmt.precise_multiple(overall.iroas_ci_low)} – {fmt.precise_multiple(overall.iroas_ci_high)}"
+iroas_interval = fmt.multiple_interval(overall.iroas_ci_low, overall.iroas_ci_high)
 lift_interval = f"{fmt.percent(overall.lift_ci_low, 1)} – {fmt.percent(overall.lift_ci_high, 1)}"
-columns = st.columns(4)
+per_influencer = f"{level} interval {fmt.multiple_interval(stratified.iroas_ci_low, stratified.iroas_ci_high)}"
+columns = st.columns(5)
 columns[0].metric(
-    "iROAS",
-    fmt.precise_multiple(overall.iroas),
-    help=f"Extra revenue per $1 of payout; {level} interval {iroas_interval}.",
+    "iROAS", fmt.precise_multiple(overall.iroas), help=f"Per $1 of payout; {level} interval {iroas_interval}."
 )
 columns[1].metric("Incremental revenue", fmt.money(overall.incremental_revenue), help="(r1 − r0) · exposed users")
 columns[2].metric("Lift", fmt.percent(overall.lift, 1), help=f"Revenue per exposed vs control user; {lift_interval}.")
-columns[3].metric(
-    "p-value", fmt.p_value(overall.p_value), help="Welch's t-test: the chance of a gap this big with no effect."
+columns[3].metric("p-value", fmt.p_value(overall.p_value), help=P_VALUE_HELP)
+columns[4].metric(
+    "iROAS per influencer", fmt.precise_multiple(stratified.iroas), help=f"{STRATIFIED}; {per_influencer}."
 )
 st.caption(
     f"{level} intervals: iROAS {iroas_interval}, lift {lift_interval}. Payout {fmt.money(overall.payout)}; "
@@ -64,8 +62,18 @@ st.caption(
     f"{fmt.money(overall.revenue_per_control_user, 2)}; {fmt.count(report.contaminated_users)} users in both groups "
     f"excluded; sample-ratio test p-value {fmt.p_value(report.srm_p_value)}."
 )
-show_verdict = {"good": st.success, "bad": st.error}.get(verdict_tone(overall), st.info)
-show_verdict(verdict(overall))
+margin = st.number_input("Product margin (%)", 1.0, 100.0, 100.0, 5.0, key="inc_margin", help=MARGIN_HELP) / 100
+blocked = blocking_message(report.guardrails)
+if blocked:
+    st.error(blocked)  # a failed check replaces the verdict
+else:
+    show_verdict = {"good": st.success, "bad": st.error}.get(verdict_tone(overall, margin), st.info)
+    show_verdict(verdict(overall, margin))
+for check in report.guardrails:
+    if check.status == FLAG:
+        st.warning(check.message)  # borderline: stays next to the verdict
+with st.expander("Checks before the verdict"):
+    st.markdown("\n".join(f"- **{c.name}** ({c.status}): {c.message}" for c in report.guardrails))
 
 st.subheader("Which influencers, campaigns and products paid off")
 dimension = st.radio(
@@ -73,7 +81,8 @@ dimension = st.radio(
 )
 if dimension is not None:
     table = report.breakdowns[dimension]
-    layout.chart(influencer_charts.forest_plot, table, dimension)
+    layout.chart(influencer_charts.forest_plot, table, dimension, break_even_iroas(margin))
+    st.caption(f"The dashed line is {break_even_phrase(margin)}.")
     with st.expander(f"Table by {dimension}"):
         st.dataframe(influencer_charts.breakdown_table(table), width="stretch", hide_index=True)
 
@@ -84,26 +93,22 @@ else:
     layout.chart(influencer_charts.revenue_distribution, report.buyers, report.histogram)
 
 st.subheader("Plan the next test")
+equal = inc_stats.equal_group_size(report.power)  # today's groups as an equal split of the same precision
+today = round(equal) if equal == equal else min(overall.exposed_users, overall.control_users)
+today_mde = inc_stats.minimum_detectable_lift(report.power, today, today)  # what the tile shows by default
 left, right = st.columns(2)
-users = left.number_input(
-    "Users per group",
-    min_value=10,
-    value=max(10, min(overall.exposed_users, overall.control_users)),
-    step=1000,
-    key="inc_power_users",
-)
-lift = right.number_input(
-    "Lift to detect (%)", min_value=0.1, max_value=1000.0, value=10.0, step=1.0, key="inc_power_lift"
-)
-left.metric("Minimum detectable lift", fmt.percent(minimum_detectable_lift(report.power, users, users), 1))
-right.metric("Users needed per group", fmt.count(users_needed_per_group(report.power, lift / 100)))
+users = left.number_input("Users per group", min_value=10, value=max(10, today), step=1000, key="inc_power_users")
+lift = right.number_input("Lift to detect (%)", 0.1, 1000.0, 10.0, 1.0, key="inc_power_lift")
+left.metric("Minimum detectable lift", fmt.percent(inc_stats.minimum_detectable_lift(report.power, users, users), 1))
+right.metric("Users needed per group", fmt.count(inc_stats.users_needed_per_group(report.power, lift / 100)))
 st.caption(
-    f"{POWER:.0%} power, two-sided α = {ALPHA:g}, using the revenue-per-user variance observed in this "
-    f"selection. With today's groups ({fmt.count(overall.exposed_users)} exposed, {fmt.count(overall.control_users)} "
-    f"control) the minimum detectable lift is {fmt.percent(minimum_detectable_lift(report.power), 1)}."
+    f"{inc_stats.POWER:.0%} power, two-sided α = {inc_stats.ALPHA:g}, using the revenue-per-user variance observed "
+    f"in this selection. Today's groups ({fmt.count(overall.exposed_users)} exposed, "
+    f"{fmt.count(overall.control_users)} control) are as precise as {fmt.count(today)} users per group split "
+    f"equally: a minimum detectable lift of {fmt.percent(today_mde, 1)}."
 )
 
-bootstrap = f"A {N_RESAMPLES:,}-resample bootstrap that resamples users within each group (fixed seed), {level}"
+bootstrap = f"A {inc_stats.N_RESAMPLES:,}-resample bootstrap of users within each group (fixed seed), {level}"
 interval = f"{bootstrap} percentile interval" if backend is None else f"{level} normal approximation from the sums"
 with st.expander("How this is computed"):
     st.markdown(
@@ -112,11 +117,14 @@ with st.expander("How this is computed"):
   groups are excluded and counted.
 - **Revenue per user** r1 = R1/n1 and r0 = R0/n0. **Lift** = (r1 − r0)/r0. **Incremental revenue** = (r1 − r0) · n1,
   the control group scaled to the exposed group's size. **iROAS** = incremental revenue / payout.
+- **Per influencer.** Σ (r1ᵢ − r0ᵢ) · n1ᵢ / Σ payoutᵢ: each influencer against its own control group, so uneven
+  splits cannot bias it; its interval is computed as below, within each influencer's groups.
 - **Payout.** Each influencer's payout is spread over its exposed users; a campaign, product, platform or filtered
   selection is charged the share that its exposed users carry (a campaign gets its influencers' whole payouts).
 - **Interval.** {interval}. **p-value:** Welch's t-test on revenue per user.
-- **Sample ratio.** A chi-square test of the group sizes against a {report.expected_exposed_share:.0%} exposed split;
-  a warning appears below p = {SRM_ALERT_P:g}.
+- **Checks first.** Sample ratio (chi-square against a {report.expected_exposed_share:.0%} exposed split: borderline
+  below p = {inc_stats.SRM_FLAG_P:g}, failed below {inc_stats.SRM_ALERT_P:g}), users in both groups, non-buyers,
+  a plausible lift, enough users. A failed check replaces the verdict; a borderline one stands next to it.
 - **Power.** Minimum detectable lift = (z₁₋α/₂ + z_power) · √(s1²/n1 + s0²/n0) / r0; users needed per group for a
   lift L = (z₁₋α/₂ + z_power)² · (s1² + s0²) / (L · r0)².
 """

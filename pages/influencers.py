@@ -13,6 +13,7 @@ from ui.download import csv_download
 
 PROFILE = ["name", "platform", "category", "gender", "influencer_type"]
 MONEY = ["payout", "revenue", "roas", "orders", "aov"]
+MINUS_PAYOUT_FORMAT = {"revenue_minus_payout": "$%,.0f"}  # revenue − payout, not profit: no cost of goods in it
 
 layout.use_app_navigation()
 st.title("Influencers")
@@ -54,16 +55,23 @@ with right:
         st.warning(
             f"{fmt.count(cost['influencers'])} influencer(s) below {fmt.multiple(threshold)}: paid "
             f"{fmt.money(cost['payout'])} for {fmt.money(cost['revenue'])} of attributed revenue "
-            f"(net {fmt.money(-cost['net_loss'])})."
+            f"(revenue minus payout {fmt.money(-cost['net_loss'])}, before the cost of goods)."
         )
-        layout.data_table(alerts, "poor roi alerts", ["name", "platform", "roas", "payout", "revenue", "profit"])
+        columns = ["name", "platform", "roas", "payout", "revenue", "revenue_minus_payout"]
+        layout.data_table(alerts, "poor roi alerts", columns, formats=MINUS_PAYOUT_FORMAT)
 
 st.subheader("Best personas: category x gender")
 personas = im.persona_roas(summary)
 left, right = st.columns(2)
 matrix = im.persona_matrix(personas)
 layout.chart(
-    base_charts.heatmap, matrix, "roas", "ROAS by category and gender (red = below break-even)", True, 1.0, where=left
+    base_charts.heatmap,
+    matrix,
+    "roas",
+    "ROAS by category and gender (red = below break-even on revenue)",
+    True,
+    1.0,
+    where=left,
 )
 with right:
     ranked = personas.sort_values("roas", ascending=False)

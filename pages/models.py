@@ -7,7 +7,7 @@ from ui import layout
 from ui.cached import data, models
 from ui.charts import models as model_charts
 
-METRIC_LABELS = {"accuracy": "Accuracy", "f1": "F1", "roc_auc": "ROC AUC", "mae": "MAE", "rmse": "RMSE", "r2": "R²"}
+METRIC_LABELS = {**model_charts.METRIC_NAMES, "vs_baseline": "vs baseline"}
 
 layout.use_app_navigation()
 st.title("Models")
@@ -27,10 +27,13 @@ st.caption(
 
 st.subheader("ROI models: comparison")
 comparison = scores.comparison_table(meta)
+for task in ("classification", "regression"):  # full width: the baseline verdict and every metric in view
+    layout.table(scores.comparison_wide(comparison, task).drop(columns="task"), labels=METRIC_LABELS)
+    if verdict := scores.baseline_verdict(comparison, task):
+        st.warning(verdict, icon=":material/warning:")
 for column, task in zip(st.columns(2), ("classification", "regression"), strict=True):
-    with column:
-        layout.table(scores.comparison_wide(comparison, task).drop(columns="task"), labels=METRIC_LABELS)
-        layout.chart(model_charts.metric_bars, comparison, task)
+    layout.chart(model_charts.metric_bars, comparison, task, where=column)
+st.caption(scores.BASELINE_RULE)
 
 st.subheader(f"Classifying ROI > {info['threshold']:g}")
 classifiers = [n for n in roi.CLASSIFIERS if n in meta]
@@ -81,8 +84,28 @@ left, right = st.columns(2)
 with left:
     layout.table(
         coverage,
-        formats={"r2": "%.3f", "mape": "percent", "coverage_90": "percent", "mean_width": "%.1f", "rows": "%d"},
-        labels={"r2": "R²", "mape": "MAPE", "coverage_90": "Coverage", "mean_width": "Mean width"},
+        formats={
+            "r2": "%.3f",
+            "mape": "percent",
+            "coverage_90": "percent",
+            "coverage_90_unit_min": "percent",
+            "coverage_90_unit_max": "percent",
+            "plan_total_coverage_90": "percent",
+            "mean_width": "%.1f",
+            "rows": "%d",
+        },
+        labels={
+            "r2": "R²",
+            "mape": "MAPE",
+            "coverage_90": "Coverage",
+            "coverage_90_unit_min": "Lowest unit",
+            "coverage_90_unit_max": "Highest unit",
+            "plan_total_coverage_90": "Daily plan totals",
+            "mean_width": "Mean width",
+        },
+    )
+    st.caption(
+        "Scored on campaign x ad set units held out whole (each unit once); plan totals: held-out lines summed per day."
     )
 layout.chart(model_charts.coverage_bars, coverage, where=right)
 

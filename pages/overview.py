@@ -19,7 +19,8 @@ TABLE_COLUMNS = ["spend", "impressions", "clicks", "conversions", "revenue", "ct
 layout.use_app_navigation()
 st.title("Campaign overview")
 frame = data.campaigns()
-spec = filters.campaign_filters(campaigns.campaign_filter_choices(frame))
+choices = campaigns.campaign_filter_choices(frame)
+spec = filters.campaign_filters(choices, recent_days=kpis.RECENT_DAYS)
 platform_days = campaigns.platform_day_sums(frame, spec)  # small: tiles and trend come first
 layout.stop_if_empty(platform_days)
 period = kpis.Period(spec.start or platform_days["date"].min(), spec.end or platform_days["date"].max())
@@ -27,8 +28,10 @@ layout.stop_if_empty(kpis.in_period(platform_days, period))
 
 have = platform_days.columns
 daily = cube.rollup(platform_days, ["date"])
-layout.period_caption(data.campaign_source(), period, not kpis.in_period(daily, period.previous()).empty)
-layout.kpi_row(kpis.compare_periods(daily, period), KPI_METRICS, cube.computable(KPI_METRICS, have))
+span = kpis.data_span(choices)  # the whole data's days, not the selection's: a paused campaign's zeros are real
+coverage = kpis.previous_coverage(period, span)
+layout.period_caption(data.campaign_source(), period, coverage, not kpis.in_period(daily, coverage.previous).empty)
+layout.kpi_row(kpis.compare_periods(daily, period, span), KPI_METRICS, cube.computable(KPI_METRICS, have))
 
 st.subheader("Trend")
 left, middle, right = st.columns([2, 2, 1])
@@ -100,8 +103,11 @@ st.subheader("Anomalies")
 has_cpa = bool(cube.computable(["cpa"], have))
 flags = campaigns.anomaly_flags(frame, spec) if has_cpa else None
 st.caption(
-    f"Campaign-days whose spend or CPA is |z| ≥ {overview.ANOMALY_Z} away from the campaign's own "
-    f"{overview.ANOMALY_WINDOW_DAYS}-day baseline (the day itself excluded), and days with spend but no conversions."
+    f"Each campaign-day against the campaign's own previous {overview.ANOMALY_WINDOW_DAYS} days (the day itself "
+    f"excluded), flagged at |z| ≥ {overview.ANOMALY_Z}. Spend: z against those days' mean and spread. CPA: the "
+    "day's conversions against those its spend buys at the baseline's CPA (Σspend/Σconversions), with Poisson "
+    "noise widened by the campaign's own day-to-day scatter, so a high and a low CPA are flagged equally often "
+    "by chance. Days with spend but no conversions are flagged too."
 )
 if flags is None:
     st.info("This data has no spend or no conversions column to judge.")

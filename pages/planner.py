@@ -2,7 +2,7 @@ import pandas as pd
 import streamlit as st
 
 from pipeline import export
-from pipeline.modeling import planner
+from pipeline.modeling import optimizer, planner
 from ui import layout
 from ui.cached import models
 from ui.charts import planner as planner_charts
@@ -21,6 +21,11 @@ fields = {f: f.replace("_", " ").capitalize() for f in planner.LINE_FIELDS}
 OUTCOME_FORMATS = {"predicted": "%,.1f", "low": "%,.1f", "high": "%,.1f"}
 
 
+def warn(message: str | None) -> None:
+    if message:
+        st.warning(message, icon=":material/warning:")
+
+
 def show_ratios(record: dict) -> None:
     for column, ratio in zip(st.columns(len(planner.SHOWN_RATIOS)), planner.SHOWN_RATIOS, strict=True):
         shown = multiple(record[ratio]) if ratio == "roas" else money(record[ratio], decimals=2)
@@ -31,13 +36,14 @@ scenario, plan_tab, curves_tab, optimise_tab, saved_tab = st.tabs(
     ["Scenario", "Plan", "Response curves", "Optimiser", "Scenarios"]
 )
 with scenario:
-    cols = st.columns(5)
+    cols = st.columns(len(planner.LINE_FIELDS) + 1)
     choice = {
         f: cols[i].selectbox(fields[f], known[f], index=known[f].index(model.defaults[f]), key=f"one_{f}")
         for i, f in enumerate(planner.LINE_FIELDS)
     }
-    spend = cols[4].number_input("Spend ($)", min_value=0.0, value=200.0, step=10.0, key="one_spend")
+    spend = cols[-1].number_input("Spend ($)", min_value=0.0, value=200.0, step=10.0, key="one_spend")
     record = planner.predict_scenario(model, spend, **choice)
+    warn(planner.range_warning(pd.DataFrame([record])))
     layout.table(planner.outcome_table(record), formats=OUTCOME_FORMATS)
     show_ratios(record)
 
@@ -65,7 +71,8 @@ with plan_tab:
             st.error(message)
         st.stop()
     predicted, total = planner.predict_plan(model, lines)
-    layout.table(predicted)
+    warn(planner.range_warning(predicted))
+    layout.table(predicted, formats={"supported_spend": "$%,.0f"})
     st.subheader("Whole plan")
     layout.table(planner.outcome_table(total), formats=OUTCOME_FORMATS)
     st.caption(f"Plan interval: {planner.TOTAL_INTERVAL}; the {planner.CONSERVATIVE_INTERVAL} is in the CSV.")
@@ -79,61 +86,60 @@ with plan_tab:
 
 with curves_tab:
     names = [f"{i + 1}: " + " · ".join(str(r[f]) for f in planner.LINE_FIELDS) for i, r in lines.iterrows()]
-    summary = []
-    for i, row in lines.iterrows():
-        curve = planner.response_curve(model, row.to_dict())
-        summary.append(
-            {
-                "line": names[i],
-                "spend": row["spend"],
-                "marginal_roas": planner.marginal_roas(model, row),
-                "marginal_roas_below_1_from": planner.breakeven_spend(curve, row["spend"]),
-            }
-        )
-    layout.table(pd.DataFrame(summary))
+    curves = [planner.response_curve(model, row.to_dict()) for _, row in lines.iterrows()]
+    summary = [
+        {
+            "line": names[i],
+            "spend": row["spend"],
+            "supported_spend": curves[i]["supported_spend"].iloc[0],
+            "marginal_roas": planner.marginal_roas(model, row),
+            "marginal_roas_below_1_from": planner.breakeven_spend(curves[i], row["spend"]),
+        }
+        for i, row in lines.iterrows()
+    ]
+    spend_formats = {"supported_spend": "$%,.0f", "marginal_roas_below_1_from": "$%,.0f", "marginal_roas": "%.2f"}
+    layout.table(pd.DataFrame(summary), formats=spend_formats)
     st.caption(
-        "Marginal ROAS: extra revenue per extra dollar over ±10% of the spend. Empty break-even: "
-        "marginal ROAS stays at or above 1 within 0–2.5x the spend."
+        "Marginal ROAS: extra revenue per extra dollar over ±10% of the spend. Empty: undefined (beyond the "
+        "spend the data supports), or for break-even, marginal ROAS stays at or above 1 on the supported curve."
     )
     chosen = st.selectbox("Line", range(len(names)), format_func=names.__getitem__, key="curve_line")
     outcome = st.selectbox("Outcome", planner.TARGETS, index=3, key="curve_target")
-    row = lines.iloc[chosen]
+    warn(planner.curve_warning(curves[chosen]))
     layout.chart(
         lambda: planner_charts.response_curve(
-            planner.response_curve(model, row.to_dict()),
-            outcome,
-            row["spend"],
-            summary[chosen]["marginal_roas_below_1_from"],
+            curves[chosen], outcome, lines["spend"].iloc[chosen], summary[chosen]["marginal_roas_below_1_from"]
         )
     )
 
 with optimise_tab:
-    objective = st.selectbox("Maximise", planner.OBJECTIVES, key="objective")
+    objective = st.selectbox("Maximise", optimizer.OBJECTIVES, key="objective")
     bounds = st.data_editor(
-        planner.default_bounds(lines),
+        optimizer.default_bounds(lines),
         width="stretch",
         key=f"bounds_{hash(tuple(lines['spend']))}",
         disabled=[*planner.LINE_FIELDS, "spend"],
     )
     try:
-        optimum = planner.optimize_budget(model, bounds, total["spend"], objective)
+        optimum = optimizer.optimize_budget(model, bounds, total["spend"], objective)
     except planner.PlanError as error:
         st.error(error.messages[0])
         st.stop()
     equal = lines.assign(spend=total["spend"] / len(lines))
-    compared = planner.compare_plans(
+    compared = optimizer.compare_plans(
         model, {"optimised": optimum.lines, "current": lines, "equal split": equal}, objective
     )
-    st.success(planner.uplift_sentence(compared[objective].iloc[0], compared[objective].iloc[1], objective))
+    st.success(optimizer.uplift_sentence(compared[objective].iloc[0], compared[objective].iloc[1], objective))
+    warn(planner.range_warning(optimum.lines))
     bounds = {c: ("$%,.0f" if c.startswith("revenue") else "%,.1f") for c in compared if c.endswith(("_lo", "_hi"))}
     layout.table(compared, formats=bounds)
-    layout.table(optimum.lines[[*planner.LINE_FIELDS, "spend", "share", objective, "roas"]])
+    layout.table(optimum.lines[[*planner.LINE_FIELDS, "spend", "share", objective, "roas", "extrapolated"]])
     st.caption(f"Method: {optimum.method}. Plan intervals: {planner.TOTAL_INTERVAL}.")
     target = st.number_input("Target ROAS", min_value=0.0, value=2.0, step=0.1, key="target_roas")
-    most = planner.target_roas_budget(model, lines, target)
+    most = optimizer.target_roas_budget(model, lines, target)
     st.write(
         f"Largest budget (current mix) with predicted ROAS ≥ {multiple(target)}: "
-        f"{money(most) if most == most else 'none up to 3x the current budget'}."
+        f"{money(most) if most == most else 'none up to 3x the current budget within the supported spend'}."
     )
 
 with saved_tab:
@@ -149,7 +155,7 @@ with saved_tab:
         second = pick[1].selectbox("Scenario B", ["optimised plan", *saved], key="compare_b")
         others = {**saved, "optimised plan": optimum.lines}
         st.dataframe(
-            planner.compare_plans(model, {first: others[first], second: others[second]}),
+            optimizer.compare_plans(model, {first: others[first], second: others[second]}),
             width="stretch",
             hide_index=True,
         )

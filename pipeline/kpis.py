@@ -28,6 +28,8 @@ RATIOS: dict[str, tuple[str, str, float]] = {
 LOWER_IS_BETTER = frozenset({"cpc", "cpa", "cpm", "cpe"})
 # pandas period codes; a "W-SUN" week ends on Sunday, so it starts on Monday.
 FREQUENCIES = {"day": "D", "week": "W-SUN", "month": "M"}
+# The default reporting window: the data's last 28 days against the 28 before (whole weeks, as Ads Manager).
+RECENT_DAYS = 28
 
 
 def safe_divide(
@@ -126,21 +128,59 @@ class Period:
         return Period(end - pd.Timedelta(days=self.days - 1), end)
 
 
+def recent_period(first: pd.Timestamp, last: pd.Timestamp, days: int = RECENT_DAYS) -> Period:
+    """The last `days` days up to `last`, cut at `first` when the data is shorter."""
+    end = pd.Timestamp(last).normalize()
+    return Period(max(pd.Timestamp(first).normalize(), end - pd.Timedelta(days=days - 1)), end)
+
+
+def data_span(frame: pd.DataFrame) -> Period:
+    """The data's first to last day: the days it speaks for, zero-spend days inside included."""
+    return Period(frame["date"].min().normalize(), frame["date"].max().normalize())
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of `previous` (the period a delta compares with) lies inside the data's span."""
+
+    previous: Period
+    covered_days: int
+
+    @property
+    def complete(self) -> bool:
+        """True when every day of the previous period is inside the data: only then is a delta honest."""
+        return self.covered_days == self.previous.days
+
+
+def previous_coverage(period: Period, span: Period) -> Coverage:
+    """The previous period of `period` and how many of its days lie inside `span` (the data's first to last day).
+
+    Days inside the span with no spend are real zeros and count as covered; days outside it are unknown,
+    and comparing a total over them with a full period's total would show growth that never happened."""
+    previous = period.previous()
+    start, end = max(previous.start, span.start), min(previous.end, span.end)
+    return Coverage(previous, max(int((end - start).days) + 1, 0))
+
+
 def in_period(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Rows whose date falls in the period (inclusive, whole days)."""
     dates = frame["date"]
     return frame[(dates >= period.start) & (dates < period.end + pd.Timedelta(days=1))]
 
 
-def compare_periods(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
+def compare_periods(frame: pd.DataFrame, period: Period, span: Period | None = None) -> pd.DataFrame:
     """Each KPI for `period` and the previous period of equal length.
 
     Columns: metric, current, previous, change (current − previous), pct_change
     (change / |previous|, NaN when previous is 0 or undefined), better (True when the
     change is good for the business: down for cost metrics, up otherwise; NaN if unknown).
+    `span` is the data's first to last day (default: `frame`'s own). When the previous period is not
+    wholly inside it (previous_coverage), previous, change, pct_change and better are all NaN.
     """
     current = kpi_totals(in_period(frame, period))
-    previous = kpi_totals(in_period(frame, period.previous()))
+    span = span if span is not None else (data_span(frame) if len(frame) else period)
+    covered = previous_coverage(period, span).complete
+    previous = kpi_totals(in_period(frame, period.previous())) if covered else {}
     rows = []
     for metric, value in current.items():
         if metric == "rows":

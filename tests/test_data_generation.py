@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -109,11 +110,39 @@ def test_contaminated_users_are_in_both_groups(demo_dir: Path) -> None:
     assert (groups_per_user == 2).sum() == truth["contaminated_users"] > 0
 
 
-def test_ground_truth_has_iroas_and_platform_parameters(demo_dir: Path) -> None:
+def test_the_data_recovers_the_platform_response_in_ground_truth(demo_dir: Path, campaigns: pd.DataFrame) -> None:
+    """Fit log impressions = log k + β·log spend per platform: the fitted β and k are the ones the truth states."""
+    truth = json.loads((demo_dir / "ground_truth.json").read_text())["platform_response"]
+    paid = campaigns[(campaigns["spend"] > 0) & (campaigns["impressions"] > 0)]
+    assert set(paid["platform"]) == set(truth) == {"Meta", "TikTok", "Instagram"}
+    for platform, rows in paid.groupby("platform"):
+        x, y = np.log(rows["spend"].to_numpy()), np.log(rows["impressions"].to_numpy())
+        beta, intercept = np.polyfit(x, y, 1)
+        residuals = y - (intercept + beta * x)
+        standard_error = residuals.std(ddof=2) / (x.std() * np.sqrt(len(x)))
+        # Within 4 standard errors (about 0.015-0.02 here), and closer than the gap between any two platforms.
+        assert abs(beta - truth[platform]["beta"]) <= 4 * standard_error, (platform, beta)
+        assert abs(beta - truth[platform]["beta"]) < 0.02, (platform, beta)
+        assert np.exp(intercept) == pytest.approx(truth[platform]["k"], rel=0.1), platform
+
+
+def test_the_data_recovers_the_iroas_in_ground_truth(demo_dir: Path) -> None:
+    """iROAS estimated from the tracking rows (guide formula, users in both groups excluded) is within 3
+    standard errors of the stated one, and the stated one is incremental revenue / the payouts file's total."""
     truth = json.loads((demo_dir / "ground_truth.json").read_text())
+    tracking = pd.read_csv(demo_dir / config.TRACKING_FILE)
+    payouts = pd.read_csv(demo_dir / config.PAYOUTS_FILE)
+    both = tracking.groupby("user_id")["group"].transform("nunique") > 1
+    users = tracking[~both]
+    stats = users.groupby(["influencer_id", "group"])["revenue"].agg(["mean", "var", "size"]).unstack("group")
+    n1 = stats[("size", 1)]
+    incremental = ((stats[("mean", 1)] - stats[("mean", 0)]) * n1).sum()
+    variance = (n1**2 * (stats[("var", 1)] / n1 + stats[("var", 0)] / stats[("size", 0)])).sum()
+    total_payout = payouts["total_payout"].sum()
+    assert truth["total_payout"] == pytest.approx(total_payout)
+    assert truth["iroas"] == pytest.approx(truth["incremental_revenue"] / total_payout)
+    assert abs(incremental - truth["incremental_revenue"]) <= 3 * np.sqrt(variance)
     assert truth["iroas"] > 0
-    assert set(truth["platform_response"]) == {"Meta", "TikTok", "Instagram"}
-    assert all(0 < p["beta"] < 1 for p in truth["platform_response"].values())
 
 
 def test_cli_rejects_zero_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
+from pipeline import kpis
 from pipeline.filters import CampaignFilter, InfluencerFilter, distinct_values
 
 LIST_SEPARATOR = "~"
@@ -68,36 +69,57 @@ def _multiselect(label: str, key: str, options: list[str], all_by_default: bool 
     return tuple(chosen)
 
 
-def _dates_from_url(key: str, lo: dt.date, hi: dt.date) -> tuple[dt.date, dt.date]:
+def _dates_from_url(key: str, default: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date]:
     raw = st.query_params.get(key)
     if not raw or LIST_SEPARATOR not in raw:
-        return lo, hi
+        return default
     try:
         start, end = (pd.Timestamp(part).date() for part in raw.split(LIST_SEPARATOR, 1))
-    except ValueError:  # a hand-edited link: fall back to the whole range
-        return lo, hi
+    except ValueError:  # a hand-edited link: fall back to the default range
+        return default
     return start, end
 
 
-def _clamp_range(value: object, lo: dt.date, hi: dt.date) -> tuple[dt.date, ...]:
-    """Keep a stored range inside the data's dates; the full range if it no longer overlaps."""
+def _clamp_range(value: object, lo: dt.date, hi: dt.date, default: tuple[dt.date, dt.date]) -> tuple[dt.date, ...]:
+    """Keep a stored range inside the data's dates; the default range if it no longer overlaps."""
     if not isinstance(value, tuple | list) or not value:
-        return lo, hi
+        return default
     days = [day for day in value if isinstance(day, dt.date)][:2]
     if not days or days[0] > days[-1] or days[0] > hi or days[-1] < lo:
-        return lo, hi
+        return default
     return tuple(min(max(day, lo), hi) for day in days)
 
 
-def _date_range(key: str, lo: pd.Timestamp, hi: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+def _set_range(key: str, start: dt.date, end: dt.date) -> None:
+    """Button callback: put the date widget on a preset range (runs before the rerun draws the widget)."""
+    st.session_state[key] = (start, end)
+
+
+def _range_presets(key: str, whole: tuple[dt.date, dt.date], recent: tuple[dt.date, dt.date]) -> None:
+    """Two buttons under the date input: the default recent window and the whole range, one click each."""
+    left, right = st.sidebar.columns(2)
+    days = (recent[1] - recent[0]).days + 1
+    left.button(f"Last {days} days", key=f"{key}_recent", on_click=_set_range, args=(key, *recent), width="stretch")
+    right.button("Whole range", key=f"{key}_whole", on_click=_set_range, args=(key, *whole), width="stretch")
+
+
+def _date_range(
+    key: str, lo: pd.Timestamp, hi: pd.Timestamp, recent_days: int | None = None
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """A persistent, URL-mirrored date range. It opens on the last `recent_days` days of the data (the whole
+    range when None); a link with explicit dates opens those dates."""
     first, last = lo.date(), hi.date()
-    st.session_state[key] = _clamp_range(_seed(key, _dates_from_url(key, first, last)), first, last)
+    recent = kpis.recent_period(lo, hi, recent_days) if recent_days else kpis.Period(lo, hi)
+    default = (recent.start.date(), recent.end.date())
+    st.session_state[key] = _clamp_range(_seed(key, _dates_from_url(key, default)), first, last, default)
     value = st.sidebar.date_input("Date range", key=key, min_value=first, max_value=last, format="YYYY-MM-DD")
+    if recent_days:
+        _range_presets(key, (first, last), default)
     days = list(value) if isinstance(value, tuple | list) else [value]
-    start = days[0] if days else first
+    start = days[0] if days else default[0]
     end = days[1] if len(days) > 1 else start  # the user has picked only the first day so far
     st.session_state[KEEP_PREFIX + key] = (start, end)
-    _mirror(key, None if (start, end) == (first, last) else f"{start}{LIST_SEPARATOR}{end}")
+    _mirror(key, None if (start, end) == default else f"{start}{LIST_SEPARATOR}{end}")
     return pd.Timestamp(start), pd.Timestamp(end)
 
 
@@ -114,12 +136,13 @@ def clear_filter_state(keys: Sequence[str] = CAMPAIGN_KEYS + INFLUENCER_KEYS) ->
             del st.query_params[key]
 
 
-def campaign_filters(frame: pd.DataFrame) -> CampaignFilter:
-    """Date, platform, device, campaign, campaign type and content type widgets."""
+def campaign_filters(frame: pd.DataFrame, recent_days: int | None = None) -> CampaignFilter:
+    """Date, platform, device, campaign, campaign type and content type widgets. The dates open on the last
+    `recent_days` days of the data, with the whole range one click away (the whole range when None)."""
     st.sidebar.header("Filters")
     if frame.empty:
         return CampaignFilter()
-    start, end = _date_range("cf_dates", frame["date"].min(), frame["date"].max())
+    start, end = _date_range("cf_dates", frame["date"].min(), frame["date"].max(), recent_days)
     spec = CampaignFilter(
         start=start,
         end=end,

@@ -175,3 +175,8 @@ def tile_value(metric: str, value: float | None) -> str:
     if style in ("money", "count") and not undefined(value) and abs(value) >= COMPACT_FROM:
         return compact(value, "$" if style == "money" else "")
     return metric_value(metric, value)
+
+
+def multiple_interval(low: float | None, high: float | None) -> str:
+    """An interval of multiples: "0.59x – 0.77x"; "—" when either end is undefined."""
+    return MISSING if undefined(low) or undefined(high) else f"{precise_multiple(low)} – {precise_multiple(high)}"

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from pipeline.kpis import LOWER_IS_BETTER, Period
+from pipeline.kpis import LOWER_IS_BETTER, Coverage, Period
 from ui import format as fmt
 from ui.download import csv_download
 
@@ -171,17 +171,22 @@ def data_table(
     csv_download(shown, name)
 
 
-def period_caption(source: str, period: Period, has_previous: bool) -> None:
-    """Where the numbers come from, the period, and what the deltas compare with."""
-    before = period.previous()
+def period_caption(source: str, period: Period, coverage: Coverage, has_previous_rows: bool) -> None:
+    """Where the numbers come from, the period, and what the deltas compare with, or why there are none."""
+    before = coverage.previous
     span = f"Source: {source} · {period.start:%d %b %Y} – {period.end:%d %b %Y} ({period.days} days). "
-    if not has_previous:
-        st.caption(span + f"There is no data in the previous {period.days} days, so there are no changes to show.")
-        return
-    st.caption(
-        span + f"Changes compare with the previous {period.days} days ({before.start:%d %b %Y} – "
-        f"{before.end:%d %b %Y}); green is good for the business (a lower CPA is green)."
-    )
+    previous = f"the previous {period.days} days ({before.start:%d %b %Y} – {before.end:%d %b %Y})"
+    if coverage.covered_days == 0:
+        st.caption(span + f"The data has no days in {previous}, so there are no changes to show.")
+    elif not coverage.complete:
+        st.caption(
+            span + f"No changes shown: the data covers only {coverage.covered_days} of {previous}, "
+            "and totals over part of a period would look like growth."
+        )
+    elif not has_previous_rows:
+        st.caption(span + f"This selection has no rows in {previous}, so there are no changes to show.")
+    else:
+        st.caption(span + f"Changes compare with {previous}; green is good for the business (a lower CPA is green).")
 
 
 def metrics_by_column(side: pd.DataFrame, name: str) -> None:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from bench.measure import pipeline_totals, stats, timed
+from bench.measure import on_overview_dates, pipeline_totals, stats, timed
 from bench.sections.common import NOT_AVAILABLE, ROOT, guarded
 from pipeline.filters import CampaignFilter
 
@@ -57,14 +57,16 @@ def apptest_page(page: Path, data_dir: Path, runs: int) -> dict[str, Any]:
 
 
 def _overview_spend_correct(at: Any, data_dir: Path, platforms: list[str]) -> bool:
-    """The overview's Spend tile after the last change equals the pipeline's total for that filter."""
+    """The overview's Spend tile after the last change equals the pipeline's total for that filter on the
+    overview's default dates."""
     from bench.ws_client import shown_value
 
     tile = next((m for m in at.metric if m.label == "Spend"), None)
     if tile is None:
         return False
     value, tolerance = shown_value(str(tile.value), tile.proto.help)
-    expected = pipeline_totals(data_dir, CampaignFilter(platforms=tuple(platforms)))["spend"]
+    spec = on_overview_dates(data_dir, CampaignFilter(platforms=tuple(platforms)))
+    expected = pipeline_totals(data_dir, spec)["spend"]
     return abs(value - expected) <= tolerance
 
 

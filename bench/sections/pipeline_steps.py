@@ -91,9 +91,9 @@ def _training(data_dir: Path, runs: int) -> dict[str, Any]:
 
 
 def _forecast(frame: pd.DataFrame, runs: int) -> dict[str, Any]:
-    from pipeline.modeling import forecast
+    from pipeline.modeling import forecast_training
 
-    train_s, (model, _meta) = timed(lambda: forecast.train_forecaster(frame))
+    train_s, (model, _meta) = timed(lambda: forecast_training.train_forecaster(frame))
     row = frame.iloc[[0]][[*model.categorical, model.numeric]]
     batch = frame.iloc[:1000][[*model.categorical, model.numeric]]
     model.predict(row)  # first call builds lookup tables
@@ -103,18 +103,18 @@ def _forecast(frame: pd.DataFrame, runs: int) -> dict[str, Any]:
 
 
 def _planner(frame: pd.DataFrame, runs: int) -> dict[str, Any]:
-    """pipeline.modeling.planner.optimize_budget latency for 3 and 12 plan lines (bounds ±50% of current spend)."""
-    from pipeline.modeling import forecast, planner
+    """pipeline.modeling.optimizer.optimize_budget latency for 3 and 12 plan lines (bounds ±50% of current spend)."""
+    from pipeline.modeling import forecast_training, optimizer, planner
 
-    model, _meta = forecast.train_forecaster(frame)
+    model, _meta = forecast_training.train_forecaster(frame)
     three = planner.default_lines(model, 3_000.0).head(3)
     twelve = pd.concat([planner.default_lines(model, 100.0)] * 2, ignore_index=True).iloc[:12]
     twelve = twelve.assign(spend=np.linspace(20, 240, 12), device=["Mobile", "Desktop"] * 6)
     out: dict[str, Any] = {}
     for label, lines in (("optimizer, 3 lines", three), ("optimizer, 12 lines", twelve)):
-        bounded = planner.default_bounds(lines)
+        bounded = optimizer.default_bounds(lines)
         budget = float(lines["spend"].sum())
-        out[label] = repeat(lambda _i, b=bounded, total=budget: planner.optimize_budget(model, b, total), runs)
+        out[label] = repeat(lambda _i, b=bounded, total=budget: optimizer.optimize_budget(model, b, total), runs)
     curve_line = twelve.iloc[0].to_dict()
     out["response curve, 50 points"] = repeat(lambda _i: planner.response_curve(model, curve_line), runs)
     return out

@@ -148,6 +148,13 @@ def anomaly_basis(spec: CampaignFilter) -> CampaignFilter:
     return replace(spec, start=None, end=None, platforms=None, campaigns=None)
 
 
+def _window_sum(matrix: np.ndarray, window: int) -> np.ndarray:
+    """Σ of each cell's previous `window` rows in its own column (the row itself excluded)."""
+    running = np.vstack([np.zeros((1, matrix.shape[1])), np.cumsum(matrix, axis=0)])
+    rows = np.arange(matrix.shape[0])
+    return running[rows] - running[np.maximum(rows - window, 0)]
+
+
 def _rolling_z(values: np.ndarray, window: int, min_history: int) -> tuple[np.ndarray, np.ndarray]:
     """(baseline mean, z) of each cell against the previous `window` rows of its own column.
 
@@ -160,14 +167,9 @@ def _rolling_z(values: np.ndarray, window: int, min_history: int) -> tuple[np.nd
     centre = filled.sum(axis=0) / np.maximum(days_with_data, 1)
     centred = np.where(valid, filled - centre, 0.0)
 
-    def previous_window_sum(matrix: np.ndarray) -> np.ndarray:
-        running = np.vstack([np.zeros((1, matrix.shape[1])), np.cumsum(matrix, axis=0)])
-        rows = np.arange(matrix.shape[0])
-        return running[rows] - running[np.maximum(rows - window, 0)]
-
-    count = previous_window_sum(valid.astype("float64"))
-    total = previous_window_sum(centred)
-    squares = previous_window_sum(centred**2)
+    count = _window_sum(valid.astype("float64"), window)
+    total = _window_sum(centred, window)
+    squares = _window_sum(centred**2, window)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = total / count
         variance = (squares - count * mean**2) / (count - 1)
@@ -176,6 +178,43 @@ def _rolling_z(values: np.ndarray, window: int, min_history: int) -> tuple[np.nd
         baseline = np.where(enough, mean + centre, np.nan)
         z = np.where(enough & (spread > 1e-12 * (np.abs(mean + centre) + 1.0)), (centred - mean) / spread, np.nan)
     return baseline, np.where(valid, z, np.nan)
+
+
+def _poisson_deviance(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Signed Poisson deviance residual: sign(x − μ)·√(2(x·ln(x/μ) − (x − μ))), near-normal even for small μ."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.where(observed > 0, observed * np.log(observed / expected), 0.0)
+        return np.sign(observed - expected) * np.sqrt(np.clip(2.0 * (term - (observed - expected)), 0.0, None))
+
+
+def _cpa_z(spend: np.ndarray, conversions: np.ndarray, window: int, min_history: int) -> tuple[np.ndarray, np.ndarray]:
+    """(baseline CPA, z) of each day's CPA, judged through its conversions (days x series matrices).
+
+    Baseline CPA = Σspend/Σconversions of the previous `window` days with spend. The day's expected
+    conversions μ = spend/baseline CPA; z = −(Poisson deviance residual of the observed conversions)/√φ,
+    so z > 0 means CPA above baseline. φ = the baseline days' own deviance around their pooled rate per
+    degree of freedom (floored at 1): day-to-day scatter wider than Poisson widens the band. A raw CPA is
+    a right-skewed ratio, so a z of it against a mean of daily ratios flags high CPAs far more often than
+    low ones; counts against a Poisson expectation are symmetric. NaN where the day has no spend or no
+    conversions (flagged apart), or the baseline has under `min_history` days or no conversions.
+    """
+    live = np.isfinite(spend) & np.isfinite(conversions) & (spend > 0)
+    paid = np.where(live, spend, 0.0)
+    converted = np.where(live, conversions, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        own = np.where(converted > 0, converted * np.log(converted / paid), 0.0)
+    days, total_spend, total_conversions, own_sum = (
+        _window_sum(matrix, window) for matrix in (live.astype("float64"), paid, converted, own)
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = total_conversions / total_spend  # conversions per unit of money
+        # Σ over the window of squared deviance residuals against the pooled rate, from running sums.
+        window_deviance = 2.0 * (own_sum - total_conversions * np.log(rate))
+        dispersion = np.maximum(np.clip(window_deviance, 0.0, None) / (days - 1), 1.0)
+        judged = live & (converted > 0) & (days >= max(min_history, 2)) & (total_conversions > 0)
+        z = -_poisson_deviance(converted, paid * rate) / np.sqrt(dispersion)
+        baseline = np.where((days >= max(min_history, 2)) & (total_conversions > 0), 1.0 / rate, np.nan)
+    return baseline, np.where(judged, z, np.nan)
 
 
 def anomaly_flags(
@@ -189,10 +228,12 @@ def anomaly_flags(
     """Campaign-days whose spend or CPA breaks away from the campaign's own rolling baseline,
     and campaign-days with spend but no conversions. A campaign run on two platforms is two series.
 
-    Baseline = mean of the previous `window` calendar days (the day itself excluded, at least
+    Spend: baseline = mean of the previous `window` calendar days (the day itself excluded, at least
     `min_history` days with data); z = (value − baseline) / std of those days (sample std).
-    A day is flagged when |z| >= `threshold`. Daily CPA = Σspend/Σconversions of that day
-    (undefined on a day with no conversions, which is flagged separately when spend > 0).
+    CPA (Σspend/Σconversions of the day): baseline = Σspend/Σconversions of the previous `window` days;
+    z compares the day's conversions with the Poisson expectation spend/baseline CPA (see _cpa_z), so
+    high and low CPAs are flagged equally often by chance. A day is flagged when |z| >= `threshold`.
+    A day with spend but no conversions has no CPA and is flagged separately.
     Flags read "Spend above baseline", "CPA below baseline", "Spend, no conversions".
     Pass the frame unfiltered by date so that early days have history;
     `start`/`end` (inclusive days) limit which days are reported. Value and baseline are money.
@@ -212,8 +253,9 @@ def anomaly_flags(
     if end is not None:
         in_range &= days < pd.Timestamp(end) + pd.Timedelta(days=1)
     parts = []
-    for metric, values in (("spend", spend), ("cpa", cpa)):
-        baseline, z = _rolling_z(values, window, min_history)
+    scored = (("spend", spend, *_rolling_z(spend, window, min_history)),)
+    scored += (("cpa", cpa, *_cpa_z(spend, conversions, window, min_history)),)
+    for metric, values, baseline, z in scored:
         with np.errstate(invalid="ignore"):
             rows, cols = np.nonzero((np.abs(z) >= threshold) & in_range[:, None])
         hits = z[rows, cols]

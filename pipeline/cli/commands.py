@@ -18,14 +18,15 @@ import pandas as pd
 
 from pipeline import config, kpis
 from pipeline.cli.options import CliError, data_dir_arg, models_dir_arg
+from pipeline.influencers import guardrails, stratified
 from pipeline.influencers import incrementality as inc
 from pipeline.influencers import statistics as inc_stats
 from pipeline.influencers.tracking import IncrementalityInputError, validate_payouts
-from pipeline.influencers.verdict import verdict
+from pipeline.influencers.verdict import blocking_message, verdict
 from pipeline.inputs.ingest.errors import IngestError
 from pipeline.inputs.ingest.load import IngestResult, campaign_totals, ingest
 from pipeline.inputs.ingest.vocabulary import KPI_RATIOS
-from pipeline.modeling import artifacts, planner, report, scores, store
+from pipeline.modeling import artifacts, optimizer, planner, report, scores, store
 from pipeline.scale import backends, campaign_sums, sums_stats, tracking_sums
 from pipeline.schemas import CAMPAIGN_MEASURES
 
@@ -163,10 +164,11 @@ INFLUENCER_KEYS = tuple(
 
 
 def incrementality_summary(
-    overall: inc.GroupComparison, contaminated_users: int, srm_p: float, by_influencer: dict[int, dict[str, Any]]
+    outcome: inc.IncrementalityReport | sums_stats.SumsSummary, by_influencer: dict[int, dict[str, Any]]
 ) -> dict[str, Any]:
     """The `incrementality` command's JSON, whichever path computed it; `by_influencer` maps an influencer id
-    to its breakdown values (INFLUENCER_KEYS)."""
+    to its breakdown values (INFLUENCER_KEYS). A failed guardrail replaces the verdict with its warning."""
+    overall, contaminated_users, srm_p = outcome.overall, outcome.contaminated_users, outcome.srm_p_value
     return {
         "exposed_users": overall.exposed_users,
         "control_users": overall.control_users,
@@ -178,7 +180,9 @@ def incrementality_summary(
         "iroas_ci": [overall.iroas_ci_low, overall.iroas_ci_high],
         "p_value": overall.p_value,
         "srm_p_value": srm_p,
-        "verdict": verdict(overall),
+        "verdict": blocking_message(outcome.guardrails) or verdict(overall),
+        "guardrails": guardrails.as_records(outcome.guardrails),
+        "stratified": stratified.as_record(outcome.stratified),
         "by_influencer": [
             {"influencer_id": influencer, **{key: values[key] for key in INFLUENCER_KEYS}}
             for influencer, values in by_influencer.items()
@@ -194,7 +198,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def _expected_share(args: argparse.Namespace) -> float:
-    share = getattr(args, "expected_share", None) or inc_stats.EXPECTED_EXPOSED_SHARE
+    share = getattr(args, "expected_share", None)
+    if share is None:  # not `or`: an explicit 0 is a mistake to report, not a default to fill in
+        share = inc_stats.EXPECTED_EXPOSED_SHARE
     if not 0 < share < 1:
         raise CliError("--expected-share must be between 0 and 1.")
     return share
@@ -219,7 +225,7 @@ def _folder_incrementality(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError(result.problem)
     by_influencer = result.breakdowns.get("influencer", pd.DataFrame(columns=["influencer_id"]))
     rows = {int(row["influencer_id"]): row.to_dict() for _, row in by_influencer.iterrows()}
-    return incrementality_summary(result.overall, result.contaminated_users, result.srm_p_value, rows)
+    return incrementality_summary(result, rows)
 
 
 def _payouts(directory: Path) -> pd.Series:
@@ -261,8 +267,15 @@ def command_incrementality(args: argparse.Namespace) -> dict[str, Any]:
     by_influencer = sums_stats.compare_slices(slice_sums.sums, "influencer_id", payouts, method)
     rows = {int(value): asdict(comparison) for value, comparison in by_influencer.items()}
     srm_p = inc_stats.srm_p_value(overall.exposed_users, overall.control_users, share)
+    summary = sums_stats.SumsSummary(
+        overall=overall,
+        contaminated_users=overall_sums.contaminated_users,
+        srm_p_value=srm_p,
+        guardrails=sums_stats.guardrails_from_sums(overall, overall_sums, srm_p, share),
+        stratified=sums_stats.stratified_from_sums(slice_sums.sums, payouts),
+    )
     return {
-        **incrementality_summary(overall, overall_sums.contaminated_users, srm_p, rows),
+        **incrementality_summary(summary, rows),
         "backend": kind,
         "method": method,
     }
@@ -320,12 +333,12 @@ def command_predict(args: argparse.Namespace) -> dict[str, object]:
     """`python -m pipeline predict`: one scenario's predictions with 90% intervals and ratios."""
     forecaster = store.load_forecaster(args.models)
     fields = {"platform": args.platform, "device": args.device}
-    fields |= {"campaign_type": args.campaign_type, "content_type": args.content_type}
+    fields |= {"campaign_type": args.campaign_type, "content_type": args.content_type, "ad_set": args.ad_set}
     try:
-        result = planner.predict_scenario(forecaster, args.spend, **fields)
+        # Its "coverage" is the intervals' level, or null beyond the spend the data supports.
+        return planner.predict_scenario(forecaster, args.spend, **fields)
     except ValueError as error:
         raise CliError(str(error)) from error
-    return {**result, "coverage": 0.9}
 
 
 def command_optimize(args: argparse.Namespace) -> dict[str, object]:
@@ -336,17 +349,18 @@ def command_optimize(args: argparse.Namespace) -> dict[str, object]:
         raise CliError("The budget must be a positive number.")
     lines = planner.default_lines(forecaster, args.budget).assign(min_spend=0.0, max_spend=float(args.budget))
     try:
-        optimum = planner.optimize_budget(forecaster, lines, args.budget, args.objective)
+        optimum = optimizer.optimize_budget(forecaster, lines, args.budget, args.objective)
     except planner.PlanError as error:
         raise CliError(str(error)) from error
     _, baseline = planner.predict_plan(forecaster, lines[[*planner.LINE_FIELDS, "spend"]])
     allocation = optimum.lines.rename(columns={"revenue": "predicted_revenue", "conversions": "predicted_conversions"})
-    keep = [*planner.LINE_FIELDS, "spend", "predicted_revenue", "predicted_conversions"]
+    keep = [*planner.LINE_FIELDS, "spend", "predicted_revenue", "predicted_conversions", "supported_spend"]
     return {
         "objective": args.objective,
         "budget": float(args.budget),
         "method": optimum.method,
-        "allocation": allocation[keep].to_dict(orient="records"),
+        "extrapolated": bool(optimum.total["extrapolated"]),
+        "allocation": allocation[[*keep, "extrapolated"]].to_dict(orient="records"),
         "predicted_revenue": optimum.total["revenue"],
         "predicted_conversions": optimum.total["conversions"],
         "baseline": {

@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--device", default=None)
     predict.add_argument("--campaign-type", default=None)
     predict.add_argument("--content-type", default=None)
+    predict.add_argument("--ad-set", default=None, help="default: the most common ad set")
     predict.add_argument("--models", type=Path, default=None)
     predict.add_argument("--json", action="store_true")
 

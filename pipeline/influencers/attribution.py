@@ -42,7 +42,8 @@ def _exposed_sales(
 def add_influencer_ratios(sums: pd.DataFrame) -> pd.DataFrame:
     """ROAS = revenue/payout (x), AOV = revenue/orders (money), engagement rate =
     (likes + comments)/reach (fraction, "per reach"), CPE = payout/engagement (money),
-    profit = revenue − payout. Zero denominators give NaN."""
+    revenue_minus_payout = revenue − payout (money; not profit: it ignores the cost of goods). Zero denominators
+    give NaN."""
 
     def values(name: str) -> np.ndarray:
         return sums[name].to_numpy(dtype="float64")
@@ -50,7 +51,7 @@ def add_influencer_ratios(sums: pd.DataFrame) -> pd.DataFrame:
     ratios = {
         "roas": safe_divide(values("revenue"), values("payout")),
         "aov": safe_divide(values("revenue"), values("orders")),
-        "profit": values("revenue") - values("payout"),
+        "revenue_minus_payout": values("revenue") - values("payout"),
     }
     if {"engagement", "reach"} <= set(sums.columns):
         ratios["engagement_rate"] = safe_divide(values("engagement"), values("reach"))
@@ -86,7 +87,7 @@ def influencer_summary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def key_metrics(summary: pd.DataFrame) -> dict[str, float]:
-    """Σrevenue, Σpayout, Σorders, ROAS = Σrevenue/Σpayout, AOV = Σrevenue/Σorders, profit, influencers."""
+    """Σrevenue, Σpayout, Σorders, ROAS = Σrevenue/Σpayout, AOV = Σrevenue/Σorders, revenue − payout, influencers."""
     sums = summary[["revenue", "payout", "orders"]].sum().astype("float64").to_frame().T
     row = add_influencer_ratios(sums).iloc[0]
     return {**{key: float(value) for key, value in row.items()}, "influencers": float(len(summary))}

@@ -8,6 +8,9 @@ Per user (revenue summed over the user's rows within a group):
 
 Uncertainty: a percentile bootstrap that resamples users within each group (sizes fixed), and a
 Welch t-test p-value (pipeline.influencers.statistics). Users seen in both groups are excluded and counted.
+The report also holds the estimate stratified by influencer (pipeline.influencers.stratified), which corrects the
+pooled control mean for uneven splits, and the guardrails that decide whether the data can carry a verdict at all
+(pipeline.influencers.guardrails).
 Validation, payout apportioning and the revenue distribution are in pipeline.influencers.tracking; the
 verdict's wording in pipeline.influencers.verdict.
 """
@@ -21,12 +24,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.influencers.guardrails import Guardrail, run_guardrails
 from pipeline.influencers.statistics import (
     BOOTSTRAP_SEED,
     CONFIDENCE,
     EXPECTED_EXPOSED_SHARE,
     N_RESAMPLES,
-    SRM_ALERT_P,
+    GroupComparison,
     PowerBasis,
     percentile_interval,
     power_basis,
@@ -34,6 +38,7 @@ from pipeline.influencers.statistics import (
     srm_p_value,
     welch_p_value,
 )
+from pipeline.influencers.stratified import StratifiedEstimate, bootstrap_stratified
 from pipeline.influencers.tracking import (
     CONTROL,
     EXPOSED,
@@ -77,31 +82,6 @@ BREAKDOWN_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class GroupComparison:
-    """Exposed vs control for one scope. NaN marks anything undefined; `problem` is set when
-    one group is empty (then nothing can be compared)."""
-
-    exposed_users: int
-    control_users: int
-    exposed_revenue: float
-    control_revenue: float
-    revenue_per_exposed_user: float
-    revenue_per_control_user: float
-    lift: float
-    incremental_revenue: float
-    payout: float
-    iroas: float
-    iroas_ci_low: float
-    iroas_ci_high: float
-    lift_ci_low: float
-    lift_ci_high: float
-    p_value: float
-    confidence: float = CONFIDENCE
-    warnings: tuple[str, ...] = ()
-    problem: str | None = None
-
-
-@dataclass(frozen=True)
 class IncrementalityReport:
     """Everything the page and the CLI show for one scope."""
 
@@ -116,6 +96,8 @@ class IncrementalityReport:
     breakdowns: dict[str, pd.DataFrame] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     problem: str | None = None
+    guardrails: tuple[Guardrail, ...] = ()
+    stratified: StratifiedEstimate | None = None
 
 
 # ---------------------------------------------------------------- one comparison
@@ -283,19 +265,14 @@ def breakdown(
 
 
 def _report_warnings(
-    overall: GroupComparison, contaminated: int, users_in_scope: int, srm_p: float, share: float, unapportioned: int
+    overall: GroupComparison, contaminated: int, users_in_scope: int, unapportioned: int
 ) -> tuple[str, ...]:
+    """Notes on what was excluded or not apportioned; the sample-ratio test is a guardrail (guardrails.py)."""
     warnings: list[str] = []
     if contaminated:
         warnings.append(
             f"{contaminated:,} user(s) appear in both the exposed and the control group "
             f"({contaminated / max(users_in_scope, 1):.2%} of users) and were excluded."
-        )
-    if srm_p < SRM_ALERT_P:
-        warnings.append(
-            f"Sample ratio mismatch: {overall.exposed_users:,} exposed vs {overall.control_users:,} control users "
-            f"against an expected {share:.0%} exposed (p = {srm_p:.1g}); the randomisation may be broken, "
-            "so the result may be biased."
         )
     if unapportioned:
         warnings.append(
@@ -347,24 +324,30 @@ def analyse(
     overall = compare_groups(exposed, control, payout, n_resamples=n_resamples, seed=seed)
     srm_p = srm_p_value(overall.exposed_users, overall.control_users, expected_exposed_share)
     tables: dict[str, pd.DataFrame] = {}
+    stratified = None
     if overall.problem is None:
         for name in breakdowns:
             column = BREAKDOWNS[name]
             if column in clean.columns:
                 tables[name] = breakdown(clean, column, per_user_payout, influencers, n_resamples, seed)
+        by_influencer = user_revenue(clean, ("influencer_id",))
+        stratum_payouts = apportioned_payout(clean, per_user_payout, ("influencer_id",))
+        stratified = bootstrap_stratified(by_influencer, stratum_payouts, n_resamples, seed)
     users_in_scope = int(pd.unique(tracking["user_id"]).size)
+    basis, buyers = power_basis(exposed, control), buyer_summary(users)
+    checks = (srm_p, expected_exposed_share, contaminated_in_scope, users_in_scope, buyers, basis)
     return IncrementalityReport(
         tracking_rows=len(tracking),
         overall=overall,
         contaminated_users=contaminated_in_scope,
         srm_p_value=srm_p,
         expected_exposed_share=expected_exposed_share,
-        power=power_basis(exposed, control),
-        buyers=buyer_summary(users),
+        power=basis,
+        buyers=buyers,
         histogram=buyer_revenue_histogram(users),
         breakdowns=tables,
-        warnings=_report_warnings(
-            overall, contaminated_in_scope, users_in_scope, srm_p, expected_exposed_share, int(unapportioned.sum())
-        ),
+        warnings=_report_warnings(overall, contaminated_in_scope, users_in_scope, int(unapportioned.sum())),
         problem=overall.problem,
+        guardrails=run_guardrails(overall, *checks),
+        stratified=stratified,
     )

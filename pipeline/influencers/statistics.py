@@ -17,7 +17,8 @@ CONFIDENCE = 0.95
 N_RESAMPLES = 2_000
 BOOTSTRAP_SEED = 20_250_901  # fixed, so the same data always gives the same interval
 EXPECTED_EXPOSED_SHARE = 0.5  # the demo randomises users 50/50
-SRM_ALERT_P = 0.001  # the usual sample-ratio-mismatch alarm level; stricter than 0.05 to avoid false alarms
+SRM_ALERT_P = 0.001  # the usual sample-ratio-mismatch failure level: below it the split is broken
+SRM_FLAG_P = 0.05  # below it (and above SRM_ALERT_P) the split is borderline: shown next to the verdict
 BLOCK_DRAWS = 4_000_000  # random indices drawn at once: bounds memory at ~64 MB per block
 
 
@@ -160,3 +161,43 @@ def users_needed_per_group(basis: PowerBasis, lift: float, alpha: float = ALPHA,
         return float("nan")
     value = _z_total(alpha, power) ** 2 * (basis.exposed_variance + basis.control_variance) / (lift * r0) ** 2
     return float(math.ceil(value)) if math.isfinite(value) else float("nan")
+
+
+def equal_group_size(basis: PowerBasis) -> float:
+    """Users per group of an equal split with the same standard error as the observed groups.
+
+    n = (s1² + s0²) / (s1²/n1 + s0²/n0), so minimum_detectable_lift(basis, n, n) equals
+    minimum_detectable_lift(basis): the power calculator's default, so its tile and its caption agree.
+    NaN when a group is empty or a variance is undefined; the smaller group size when both variances are 0.
+    """
+    n1, n0 = basis.exposed_users, basis.control_users
+    v1, v0 = basis.exposed_variance, basis.control_variance
+    if not (n1 >= 1 and n0 >= 1 and math.isfinite(v1) and math.isfinite(v0)):
+        return float("nan")
+    per_user = v1 / n1 + v0 / n0
+    return float(min(n1, n0)) if per_user == 0 else (v1 + v0) / per_user
+
+
+@dataclass(frozen=True)
+class GroupComparison:
+    """Exposed vs control for one scope. NaN marks anything undefined; `problem` is set when
+    one group is empty (then nothing can be compared)."""
+
+    exposed_users: int
+    control_users: int
+    exposed_revenue: float
+    control_revenue: float
+    revenue_per_exposed_user: float
+    revenue_per_control_user: float
+    lift: float
+    incremental_revenue: float
+    payout: float
+    iroas: float
+    iroas_ci_low: float
+    iroas_ci_high: float
+    lift_ci_low: float
+    lift_ci_high: float
+    p_value: float
+    confidence: float = CONFIDENCE
+    warnings: tuple[str, ...] = ()
+    problem: str | None = None

@@ -144,6 +144,21 @@ def buyer_summary(users: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def buyers_note(buyers: pd.DataFrame) -> str:
+    """What buyer_summary says about who bought, for a chart title: "most users buy nothing" only when that holds
+    in every group, else each group's buyer share ("100% of exposed and 100% of control users bought"); "" when
+    there is no summary (per-user rows missing)."""
+    if buyers.empty or not buyers["buyer_share"].notna().all():
+        return ""
+    if (buyers["buyer_share"] < 0.5).all():
+        return "most users buy nothing"
+    shares = " and ".join(
+        f"{share:.0%} of {str(group).lower()}"
+        for group, share in zip(buyers["group"], buyers["buyer_share"], strict=True)
+    )
+    return f"{shares} users bought"
+
+
 def buyer_revenue_histogram(users: pd.DataFrame, bins: int = 30, upper_quantile: float = 0.99) -> pd.DataFrame:
     """Revenue per buyer binned on shared edges from the lowest to the `upper_quantile`; the top bin holds the tail.
 

@@ -38,8 +38,8 @@ import sklearn
 
 # Bump when the saved objects change shape or move module (a pickle names each class by its module), so old
 # artifacts are reported invalid and retrained rather than misread. 2: the forecaster's Band moved to
-# pipeline.modeling.intervals.
-FORMAT_VERSION = 2
+# pipeline.modeling.intervals. 3: the forecaster gained ad_set and per-platform spend limits.
+FORMAT_VERSION = 3
 LOCK_FILE = ".models.lock"
 # Training everything takes well under a minute; a lock held far longer means a stuck process.
 LOCK_TIMEOUT_SECONDS = 900

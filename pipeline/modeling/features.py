@@ -26,11 +26,15 @@ ROI_FEATURES = (*ROI_CATEGORICAL, *ROI_NUMERIC)
 ROI_GROUP = "campaign"
 ROI_UNIT = ("campaign", "ad_set", "platform", "device", "campaign_type", "content_type")
 
-# Forecaster: a row is one daily line (platform x device x campaign type x content type) with its spend.
-FORECAST_CATEGORICAL = ("platform", "device", "campaign_type", "content_type")
+# Forecaster: a row is one daily line (platform x device x campaign type x content type x ad set) with its spend.
+# The ad set is a feature because its audience moves conversion rates (held-out ad sets were under-covered).
+FORECAST_CATEGORICAL = ("platform", "device", "campaign_type", "content_type", "ad_set")
 FORECAST_NUMERIC = ("spend",)
 FORECAST_FEATURES = (*FORECAST_CATEGORICAL, *FORECAST_NUMERIC)
 FORECAST_TARGETS = ("impressions", "clicks", "conversions", "revenue", "engagement")
+# Not features: the unit held out together when calibrating and scoring (one campaign x ad set), and the day
+# (lines of one day share its seasonality, so plan totals are calibrated on daily sums).
+FORECAST_UNIT = ("campaign", "ad_set")
 
 
 def leaking_columns(features: tuple[str, ...] | list[str]) -> list[str]:
@@ -64,9 +68,16 @@ def roi_frame(campaigns: pd.DataFrame) -> pd.DataFrame:
 
 
 def forecast_frame(campaigns: pd.DataFrame) -> pd.DataFrame:
-    """Daily rows with the forecaster's features and targets (absent targets are left out)."""
+    """Daily rows with the forecaster's features and targets (absent targets are left out), plus `unit`
+    (campaign · ad set, when both are there) and `date` (when there) for grouped calibration."""
     targets = [t for t in FORECAST_TARGETS if t in campaigns.columns]
     out = with_categories(
         campaigns[[c for c in (*FORECAST_FEATURES, *targets) if c in campaigns.columns]], FORECAST_CATEGORICAL
     )
-    return out[[*FORECAST_FEATURES, *targets]].reset_index(drop=True)
+    extras = {}
+    if all(c in campaigns.columns for c in FORECAST_UNIT):
+        units = with_categories(campaigns[list(FORECAST_UNIT)], FORECAST_UNIT)
+        extras["unit"] = units["campaign"] + " · " + units["ad_set"]
+    if "date" in campaigns.columns:
+        extras["date"] = campaigns["date"]
+    return out[[*FORECAST_FEATURES, *targets]].assign(**extras).reset_index(drop=True)

@@ -12,9 +12,11 @@ monotonic in spend gives an interval that is monotonic in spend too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 COVERAGE = 0.90
 LOWER_QUANTILE = (1 - COVERAGE) / 2
@@ -85,3 +87,131 @@ def calibrate_band(z: np.ndarray, y_log: np.ndarray) -> Band:
     for b in range(len(band.upper)):
         band.upper[b] = _conformal_quantile(over[bins == b], COVERAGE)
     return band
+
+
+# -- plan totals ------------------------------------------------------------------------------------------
+# A plan's lines are correlated twice: lines of one unit (campaign x ad set; in a plan, the lines that
+# differ only by device) share that unit's own effect, and every line of a day shares its seasonality. The
+# root of summed squares (independence) under-covers; the sum of the bounds over-covers. Per side, a unit's
+# half-width is B² = s2 + w·(s1² − s2) over its lines' half-widths (s1 = Σh, s2 = Σh²), and the total's is
+# H² = ΣB² + c·((ΣB)² − ΣB²) over the units (w = c = 0: independence; w = c = 1: the summed bounds), never
+# below Σh² over all lines. w is calibrated on single unit-days, then c on random plans of several units, all
+# out of group.
+CORRELATION_GRID = np.linspace(0.0, 4.0, 401)
+WITHIN_GRID = np.linspace(0.0, 1.0, 101)
+UNCALIBRATED = ((1.0, 1.0), (1.0, 1.0))  # too few calibration days: the conservative summed bounds
+CALIBRATION_PLANS = 2000  # random plans (a day and a subset of units) the totals are calibrated on
+PLAN_SEED = 42
+MIN_PLAN_DAYS = 10
+
+Correlation = tuple[tuple[float, float], tuple[float, float]]  # ((w, c) below, (w, c) above)
+
+
+def _widths(s1: np.ndarray, s2: np.ndarray, weight: float, floor: np.ndarray | float = 0.0) -> np.ndarray:
+    """sqrt(max(s2 + weight·(s1² − s2), floor)), elementwise."""
+    return np.sqrt(np.maximum(s2 + weight * (s1 * s1 - s2), floor))
+
+
+def total_half_width(half_widths: np.ndarray, within: float, across: float, units: np.ndarray | None = None) -> float:
+    """One side's half-width of a total of lines (`units` labels the lines of one unit; each line its own
+    when None): per unit sqrt(s2 + w·(s1² − s2)), then across units the same with c."""
+    labels = np.arange(len(half_widths)) if units is None else pd.factorize(units)[0]
+    by_unit = pd.DataFrame({"h": half_widths, "h2": np.square(half_widths)}).groupby(labels).sum()
+    b = _widths(by_unit["h"].to_numpy(), by_unit["h2"].to_numpy(), within)
+    floor = float(by_unit["h2"].sum())
+    return float(_widths(np.array([b.sum()]), np.array([np.square(b).sum()]), across, floor)[0])
+
+
+def _first_meeting(grid: np.ndarray, share: Callable[[float], float], low: float, high: float) -> float:
+    """The first grid value whose `share` lies in [low, high] (the last value when none does)."""
+    return float(next((v for v in grid if low <= share(v) <= high), grid[-1]))
+
+
+def _calibrate_side_pair(
+    cells: pd.DataFrame, grid: np.ndarray, widths: Callable[[str, float], np.ndarray]
+) -> tuple[float, float]:
+    """(below, above) values on `grid`: first at most 5% of the errors under the lower width (the conformal
+    level), then, keeping that, at least 90% inside."""
+    error = cells["e"].to_numpy()
+    n = len(error)
+    below_allowed = 1.0 - _conformal_level(n, 1 - LOWER_QUANTILE)
+    below = _first_meeting(grid, lambda v: float(np.mean(-error > widths("lo", v))), 0.0, below_allowed)
+    kept = -error <= widths("lo", below)
+    inside = _first_meeting(
+        grid, lambda v: float(np.mean(kept & (error <= widths("hi", v)))), _conformal_level(n, COVERAGE), 1.0
+    )
+    return below, inside
+
+
+def unit_days(
+    days: np.ndarray, units: np.ndarray, error: np.ndarray, h_lo: np.ndarray, h_hi: np.ndarray
+) -> pd.DataFrame:
+    """One row per unit and day: summed error, and s1/s2 of each side's half-widths over the unit's lines."""
+    cells = pd.DataFrame({"day": days, "unit": units, "e": error, "s1_lo": h_lo, "s1_hi": h_hi})
+    cells = cells.assign(s2_lo=h_lo**2, s2_hi=h_hi**2)
+    return cells.groupby(["day", "unit"]).sum()
+
+
+def sample_plans(cells: pd.DataFrame, within: tuple[float, float], unit_fold: pd.Series | None = None) -> pd.DataFrame:
+    """CALIBRATION_PLANS random plans, each one day's units, a random subset (1 to all) of the units of one
+    fold (`unit_fold`: the fold of each unit; one fold when None), so a plan's lines come from one model and
+    share its errors: per plan the summed error and, per side, ΣB and ΣB² of its units' half-widths (B with
+    weight `within`) and Σh² of its lines."""
+    values = {"e": cells["e"]}
+    for side, w in zip(("lo", "hi"), within, strict=True):
+        b = _widths(cells[f"s1_{side}"].to_numpy(), cells[f"s2_{side}"].to_numpy(), w)
+        values |= {f"s1_{side}": pd.Series(b, cells.index), f"s2_{side}": pd.Series(b * b, cells.index)}
+        values[f"l2_{side}"] = cells[f"s2_{side}"]
+    cubes = {k: v.unstack(fill_value=0.0).to_numpy() for k, v in values.items()}
+    n_days, n_units = cubes["e"].shape
+    names = values["e"].unstack(fill_value=0.0).columns
+    fold_of = np.zeros(n_units, dtype=np.intp) if unit_fold is None else unit_fold.reindex(names).to_numpy()
+    rng = np.random.default_rng(PLAN_SEED)
+    day = rng.integers(n_days, size=CALIBRATION_PLANS)
+    fold = rng.choice(np.unique(fold_of), size=CALIBRATION_PLANS)
+    members = fold_of[None, :] == fold[:, None]
+    size = rng.integers(1, members.sum(axis=1) + 1)
+    keys = np.where(members, rng.random((CALIBRATION_PLANS, n_units)), np.inf)
+    chosen = keys.argsort(axis=1).argsort(axis=1) < size[:, None]
+    return pd.DataFrame({k: (cube[day] * chosen).sum(axis=1) for k, cube in cubes.items()})
+
+
+def calibrate_total(
+    days: np.ndarray,
+    units: np.ndarray,
+    actual: np.ndarray,
+    point: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    folds: np.ndarray | None = None,
+) -> Correlation:
+    """((w, c) below, (w, c) above) from out-of-group lines: w so that single unit-days are covered as a
+    90% band would (at most 5% below, 90% inside), then c so that random plans of several units are."""
+    if len(np.unique(days)) < MIN_PLAN_DAYS:
+        return UNCALIBRATED
+    cells = unit_days(days, units, actual - point, point - lo, hi - point)
+
+    def cell_widths(side: str, w: float) -> np.ndarray:
+        return _widths(cells[f"s1_{side}"].to_numpy(), cells[f"s2_{side}"].to_numpy(), w)
+
+    within = _calibrate_side_pair(cells, WITHIN_GRID, cell_widths)
+    unit_fold = None if folds is None else pd.Series(folds, index=units).groupby(level=0).first()
+    plans = sample_plans(cells, within, unit_fold)
+
+    def plan_widths(side: str, c: float) -> np.ndarray:
+        return _widths(
+            plans[f"s1_{side}"].to_numpy(), plans[f"s2_{side}"].to_numpy(), c, plans[f"l2_{side}"].to_numpy()
+        )
+
+    across = _calibrate_side_pair(plans, CORRELATION_GRID, plan_widths)
+    return (within[0], across[0]), (within[1], across[1])
+
+
+def total_bounds(
+    point: np.ndarray, lo: np.ndarray, hi: np.ndarray, correlation: Correlation, units: np.ndarray | None = None
+) -> tuple[float, float]:
+    """(low, high) of a total of lines with bands [lo, hi] around `point`, given the calibrated
+    ((w, c) below, (w, c) above) and each line's unit (see total_half_width); low >= 0."""
+    total = float(np.sum(point))
+    low = max(0.0, total - total_half_width(point - lo, *correlation[0], units))
+    return low, total + total_half_width(hi - point, *correlation[1], units)

@@ -1,16 +1,19 @@
 """Spend planning on top of the forecaster: scenarios, plans, response curves, a budget optimizer.
 
-- `predict_scenario`: one line (platform, device, campaign type, content type, spend) with every target's
-  prediction, its 90% interval and the ratios (CPM, CPC, CPA, ROAS, CPE) of the predicted sums.
+- `predict_scenario`: one line (platform, device, campaign type, content type, ad set, spend) with every
+  target's prediction, its 90% interval and the ratios (CPM, CPC, CPA, ROAS, CPE) of the predicted sums.
 - `build_plan` validates a plan table (shares in % of a budget, or amounts) into lines with a spend.
 - `predict_plan`: predictions per line and for the whole plan. Counts add up; the plan's ratios come
-  from its totals. The plan's interval assumes the lines' errors are independent (square root of the
-  summed squared half-widths, each side separately): see `TOTAL_INTERVAL`. Adding the bounds (the
-  conservative band, as if perfectly correlated) is reported next to it as T_lo_sum / T_hi_sum.
+  from its totals. The plan's interval is calibrated on daily sums of held-out lines (their errors share
+  the day and the campaign x ad set): see `TOTAL_INTERVAL` and intervals.total_bounds. Adding the bounds
+  is reported next to it as T_lo_sum / T_hi_sum.
 - `response_curve` / `marginal_roas` / `breakeven_spend`: outcome from 0 to 2.5x a line's spend in one
   predict call, and where an extra dollar stops returning a dollar.
-- `optimize_budget`: greedy marginal allocation over a fine spend grid per line, within per-line bounds;
-  `target_roas_budget`: the largest budget (current mix held fixed) whose predicted ROAS meets a target.
+- `optimize_budget`, `target_roas_budget`, `compare_plans` (pipeline.modeling.optimizer).
+
+Range: every line carries `supported_spend` (the forecaster's limit for its platform) and `extrapolated`
+(spend beyond it). Beyond it a tree forecast is flat, so a prediction there is flagged and has no stated
+coverage, curves stop at the limit, and marginal ROAS and break-even there are undefined (NaN).
 
 The forecaster is a boosted tree, piecewise constant in spend, so pointwise derivatives are 0 almost
 everywhere. Marginal ROAS is therefore a finite difference over a window of ±10% of the spend, and the
@@ -21,27 +24,26 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from pipeline import kpis
-from pipeline.modeling import features
+from pipeline import kpis, text
+from pipeline.modeling import features, intervals
 from pipeline.modeling.forecast import Forecaster
+from pipeline.modeling.forecast_scores import total_interval
 
 LINE_FIELDS = features.FORECAST_CATEGORICAL
 TARGETS = features.FORECAST_TARGETS
 SHOWN_RATIOS = ("cpm", "cpc", "cpa", "roas", "cpe")
-OBJECTIVES = ("revenue", "conversions")
-TOTAL_INTERVAL = "90% interval of the plan total assuming independent line errors (root of summed squares)"
+TOTAL_INTERVAL = (
+    "90% interval of the plan total, calibrated on daily sums of held-out campaign x ad set lines "
+    "(a day's lines, and lines that differ only by device, miss together)"
+)
 CONSERVATIVE_INTERVAL = "sum of the lines' bounds (conservative: as if every line missed the same way)"
 CURVE_MAX_MULTIPLE = 2.5
 CURVE_POINTS = 50
 MARGINAL_WINDOW = 0.10  # ± share of spend for the finite difference (trees are flat between splits)
-GRID_UNITS = 400  # the budget is handed out in this many equal units
-LOOKAHEAD_UNITS = 80  # the greedy step compares gain per dollar over up to this many units
-DEFAULT_BOUND = 0.5  # default per-line bounds: current allocation ±50%
 SHARE_TOLERANCE = 0.01  # percentage points
 
 
@@ -81,15 +83,20 @@ def with_ratios(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def predict_lines(forecaster: Forecaster, lines: pd.DataFrame) -> pd.DataFrame:
-    """`lines` (categories + spend) with T, T_lo, T_hi per target and the ratios per line."""
+    """`lines` (categories + spend) with T, T_lo, T_hi per target, the ratios, and per line the spend the data
+    supports (`supported_spend`) and whether the line's spend is beyond it (`extrapolated`)."""
     predicted = forecaster.predict(lines)
-    return with_ratios(pd.concat([lines.reset_index(drop=True), predicted.reset_index(drop=True)], axis=1))
+    out = with_ratios(pd.concat([lines.reset_index(drop=True), predicted.reset_index(drop=True)], axis=1))
+    return out.assign(supported_spend=forecaster.supported_spend(lines), extrapolated=forecaster.extrapolated(lines))
 
 
 def predict_scenario(forecaster: Forecaster, spend: float, **fields: str | None) -> dict[str, object]:
-    """One line's predictions with intervals and ratios as a flat dict; ValueError on bad input."""
+    """One line's predictions with intervals, ratios, `supported_spend`, `extrapolated` and `coverage` (the
+    interval's, 0.9; None when extrapolated: beyond the data no coverage is known) as a flat dict;
+    ValueError on bad input."""
     row = predict_lines(forecaster, line_frame(forecaster, spend, **fields)).iloc[0]
-    return {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+    record = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+    return record | {"coverage": None if record["extrapolated"] else intervals.COVERAGE}
 
 
 def build_plan(forecaster: Forecaster, table: pd.DataFrame, budget: float | None, mode: str = "share") -> pd.DataFrame:
@@ -118,7 +125,8 @@ def build_plan(forecaster: Forecaster, table: pd.DataFrame, budget: float | None
         messages.append("The plan's total spend must be positive.")
     resolved = {}
     for field in LINE_FIELDS:
-        cells = rows[field] if field in rows.columns else pd.Series([None] * len(rows))
+        # An absent column (e.g. a plan written before ad sets were a feature) takes the most common value.
+        cells = rows[field] if field in rows.columns else pd.Series([forecaster.defaults[field]] * len(rows))
         try:
             resolved[field] = [resolve_category(forecaster, field, v) for v in cells]
         except ValueError as error:
@@ -133,24 +141,36 @@ def _line_numbers(mask: pd.Series) -> str:
     return ", ".join(str(i + 1) for i in np.flatnonzero(mask.to_numpy()))
 
 
-def plan_total(lines: pd.DataFrame) -> dict[str, float]:
-    """The plan's totals from predicted lines: summed counts, independence interval, summed bounds, ratios."""
+def plan_units(lines: pd.DataFrame) -> np.ndarray:
+    """A label per line: lines that differ only by device belong to one campaign x ad set (their errors
+    share its effect)."""
+    return pd.factorize(pd.MultiIndex.from_frame(lines[[f for f in LINE_FIELDS if f != "device"]].astype(str)))[0]
+
+
+def plan_total(lines: pd.DataFrame, forecaster: Forecaster | None = None) -> dict[str, float]:
+    """The plan's totals from predicted lines: summed counts, the calibrated 90% interval of each total (the
+    summed bounds without a forecaster), summed bounds, ratios, and `extrapolated` (whether any line is)."""
     total: dict[str, float] = {"spend": float(lines["spend"].sum())}
+    units = plan_units(lines)
     for t in TARGETS:
         point, lo, hi = (lines[f"{t}{s}"].to_numpy(dtype="float64") for s in ("", "_lo", "_hi"))
         total[t] = float(point.sum())
-        total[f"{t}_lo"] = max(0.0, total[t] - float(np.sqrt(np.sum((point - lo) ** 2))))
-        total[f"{t}_hi"] = total[t] + float(np.sqrt(np.sum((hi - point) ** 2)))
+        if forecaster is None:
+            total[f"{t}_lo"], total[f"{t}_hi"] = intervals.total_bounds(point, lo, hi, intervals.UNCALIBRATED, units)
+        else:
+            total[f"{t}_lo"], total[f"{t}_hi"] = total_interval(forecaster, t, lines, units)
         total[f"{t}_lo_sum"], total[f"{t}_hi_sum"] = float(lo.sum()), float(hi.sum())
     ratios = with_ratios(pd.DataFrame([total]))
     total.update({r: float(ratios[r].iloc[0]) for r in SHOWN_RATIOS})
+    if "extrapolated" in lines.columns:
+        total["extrapolated"] = bool(lines["extrapolated"].any())
     return total
 
 
 def predict_plan(forecaster: Forecaster, lines: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, float]]:
     """(predicted lines with share of spend, plan totals) for validated lines."""
     predicted = predict_lines(forecaster, lines)
-    total = plan_total(predicted)
+    total = plan_total(predicted, forecaster)
     predicted.insert(len(LINE_FIELDS) + 1, "share", kpis.safe_divide(predicted["spend"].to_numpy(), total["spend"]))
     return predicted, total
 
@@ -161,16 +181,23 @@ def response_curve(
     points: int = CURVE_POINTS,
     max_multiple: float = CURVE_MAX_MULTIPLE,
 ) -> pd.DataFrame:
-    """Predictions (with intervals) on `points` spends from 0 to max_multiple x the line's spend, one call."""
+    """Predictions (with intervals) on `points` spends from 0 to max_multiple x the line's spend, one call,
+    with `supported_spend` and `extrapolated` per point; the predictions beyond the supported spend are NaN
+    (the curve stops there: the data says nothing about it)."""
     spend = float(line["spend"])  # type: ignore[arg-type]
     grid = np.linspace(0.0, max_multiple * spend, points)
     frame = pd.DataFrame({**{c: [line[c]] * points for c in LINE_FIELDS}, "spend": grid})
-    return pd.concat([frame[["spend"]], forecaster.predict(frame)], axis=1)
+    beyond = forecaster.extrapolated(frame)
+    predicted = forecaster.predict(frame).mask(pd.Series(beyond), np.nan)
+    return pd.concat([frame[["spend"]], predicted], axis=1).assign(
+        supported_spend=forecaster.supported_spend(frame), extrapolated=beyond
+    )
 
 
 def curve_marginal_roas(curve: pd.DataFrame, window: float) -> np.ndarray:
-    """Marginal ROAS along a curve: Δrevenue/Δspend over ±`window` spend (clipped to the curve's ends)."""
-    spend, revenue = curve["spend"].to_numpy(), curve["revenue"].to_numpy()
+    """Marginal ROAS along a curve: Δrevenue/Δspend over ±`window` spend (clipped to the curve's ends);
+    NaN where the window reaches a point without a prediction."""
+    spend, revenue = curve["spend"].to_numpy(), curve["revenue"].to_numpy(dtype="float64")
     left = np.interp(np.maximum(spend - window, spend[0]), spend, revenue)
     right = np.interp(np.minimum(spend + window, spend[-1]), spend, revenue)
     width = np.minimum(spend + window, spend[-1]) - np.maximum(spend - window, spend[0])
@@ -178,197 +205,66 @@ def curve_marginal_roas(curve: pd.DataFrame, window: float) -> np.ndarray:
 
 
 def marginal_roas(forecaster: Forecaster, line: Mapping[str, object]) -> float:
-    """Extra revenue per extra dollar at the line's spend: central difference over ±10% of it (NaN at 0)."""
+    """Extra revenue per extra dollar at the line's spend: central difference over ±10% of it; NaN at 0 and
+    when spend + 10% lies beyond what the data supports."""
     spend = float(line["spend"])  # type: ignore[arg-type]
     if spend <= 0:
         return float("nan")
     step = MARGINAL_WINDOW * spend
     frame = pd.DataFrame({**{c: [line[c]] * 2 for c in LINE_FIELDS}, "spend": [spend - step, spend + step]})
+    if forecaster.extrapolated(frame).any():
+        return float("nan")
     revenue = forecaster.predict(frame)["revenue"].to_numpy()
     return float((revenue[1] - revenue[0]) / (2 * step))
 
 
 def breakeven_spend(curve: pd.DataFrame, line_spend: float) -> float:
-    """The spend beyond which marginal ROAS stays below 1 on the curve; NaN when it never falls within it."""
+    """The spend beyond which marginal ROAS stays below 1 on the curve's supported part; NaN when it does
+    not fall below 1 there (or nothing is supported)."""
     marginal = curve_marginal_roas(curve, MARGINAL_WINDOW * line_spend)
-    at_least_one = np.flatnonzero(~(marginal < 1.0))
-    if len(at_least_one) == 0:
-        return float(curve["spend"].iloc[0])
-    last = at_least_one[-1]
-    return float("nan") if last == len(marginal) - 1 else float(curve["spend"].iloc[last + 1])
-
-
-def default_bounds(lines: pd.DataFrame, width: float = DEFAULT_BOUND) -> pd.DataFrame:
-    """`lines` with min_spend / max_spend = current spend x (1 ∓ width)."""
-    return lines.assign(min_spend=lines["spend"] * (1 - width), max_spend=lines["spend"] * (1 + width))
-
-
-@dataclass
-class Optimum:
-    """The optimised lines (with predictions) and how they were found."""
-
-    lines: pd.DataFrame
-    total: dict[str, float]
-    method: str
-
-
-def _check_bounds(lines: pd.DataFrame, budget: float) -> tuple[np.ndarray, np.ndarray]:
-    low, high = (pd.to_numeric(lines[c], errors="coerce").to_numpy(dtype="float64") for c in ("min_spend", "max_spend"))
-    if not np.isfinite(budget) or budget <= 0:
-        raise PlanError(["The budget must be a positive number."])
-    if not (np.isfinite(low).all() and np.isfinite(high).all()) or (low < 0).any() or (high < low).any():
-        raise PlanError(["Each line needs bounds with 0 <= minimum <= maximum."])
-    if low.sum() > budget + 1e-9 or high.sum() < budget - 1e-9:
-        raise PlanError(
-            [
-                f"The bounds allow a total between {low.sum():,.2f} and {high.sum():,.2f}; "
-                f"the budget {budget:,.2f} is outside."
-            ]
-        )
-    return low, high
-
-
-def optimize_budget(forecaster: Forecaster, lines: pd.DataFrame, budget: float, objective: str = "revenue") -> Optimum:
-    """Split `budget` across `lines` (categories, spend, min_spend, max_spend) to maximise the objective.
-
-    Greedy marginal allocation: above each line's minimum, the budget is handed out in GRID_UNITS equal
-    units; each step gives the line with the best predicted gain per dollar (looking ahead up to
-    LOOKAHEAD_UNITS units, to cross the tree's flat stretches) its best block. The result always respects
-    the bounds and spends the budget exactly. If a feasible reference plan (the current spends, if they
-    add up to the budget, or the equal split) predicts more, that plan is returned instead (never worse)."""
-    if objective not in OBJECTIVES:
-        raise PlanError([f"The objective must be one of: {', '.join(OBJECTIVES)}."])
-    low, high = _check_bounds(lines, budget)
-    unit = (budget - low.sum()) / GRID_UNITS
-    steps = np.floor((high - low) / unit + 1e-9).astype(int) if unit > 0 else np.zeros(len(lines), dtype=int)
-    grids = [low[i] + unit * np.arange(steps[i] + 1) for i in range(len(lines))]
-    frame = pd.DataFrame(
-        {
-            **{c: np.repeat(lines[c].to_numpy(), steps + 1) for c in LINE_FIELDS},
-            "spend": np.concatenate(grids),
-        }
-    )
-    values = np.split(forecaster.predict(frame)[objective].to_numpy(), np.cumsum(steps + 1)[:-1])
-    taken = _greedy(values, steps, min(GRID_UNITS, int(steps.sum())))
-    spend = low + unit * taken
-    spend += _spread(budget - spend.sum(), high - spend)
-    candidates = {"greedy marginal allocation on a spend grid": spend}
-    for name, plan in _reference_plans(lines, budget, low, high).items():
-        candidates[name] = plan
-    scored = {
-        name: float(forecaster.predict(lines[list(LINE_FIELDS)].assign(spend=plan))[objective].sum())
-        for name, plan in candidates.items()
-    }
-    best = max(scored, key=lambda name: (scored[name], name.startswith("greedy")))
-    predicted, total = predict_plan(forecaster, lines[list(LINE_FIELDS)].assign(spend=candidates[best]))
-    return Optimum(predicted, total, best)
-
-
-def _greedy(values: list[np.ndarray], steps: np.ndarray, units: int) -> np.ndarray:
-    """Units taken per line: repeatedly the block with the best gain per unit; ties spread evenly."""
-    taken = np.zeros(len(values), dtype=int)
-    left = units
-    while left > 0:
-        best_rate, best_line, best_k = 0.0, -1, 0
-        for i, v in enumerate(values):
-            room = min(int(steps[i] - taken[i]), left, LOOKAHEAD_UNITS)
-            if room <= 0:
-                continue
-            rates = (v[taken[i] + 1 : taken[i] + room + 1] - v[taken[i]]) / np.arange(1, room + 1)
-            k = int(np.argmax(rates))
-            if rates[k] > best_rate + 1e-12:
-                best_rate, best_line, best_k = float(rates[k]), i, k + 1
-        if best_line < 0:  # nothing gains any more: spread the rest over lines with room
-            for i in itertools.cycle(range(len(values))):
-                if left == 0:
-                    break
-                if taken[i] < steps[i]:
-                    taken[i] += 1
-                    left -= 1
-            break
-        taken[best_line] += best_k
-        left -= best_k
-    return taken
-
-
-def _spread(amount: float, room: np.ndarray) -> np.ndarray:
-    """Hand out a small leftover `amount` in proportion to each line's room below its maximum."""
-    if amount <= 0 or room.sum() <= 0:
-        return np.zeros_like(room)
-    return room * min(1.0, amount / room.sum())
-
-
-def _reference_plans(lines: pd.DataFrame, budget: float, low: np.ndarray, high: np.ndarray) -> dict[str, np.ndarray]:
-    """The current spends and the equal split, each only when it is feasible (budget and bounds)."""
-    plans = {
-        "current plan": lines["spend"].to_numpy(dtype="float64"),
-        "equal split": np.full(len(lines), budget / len(lines)),
-    }
-    return {
-        name: plan
-        for name, plan in plans.items()
-        if abs(plan.sum() - budget) <= 1e-6 * max(budget, 1.0)
-        and (plan >= low - 1e-9).all()
-        and (plan <= high + 1e-9).all()
-    }
-
-
-def compare_plans(
-    forecaster: Forecaster, plans: Mapping[str, pd.DataFrame], objective: str = "revenue"
-) -> pd.DataFrame:
-    """One row per named plan: spend, the objective with its interval, revenue and ROAS."""
-    rows = []
-    for name, lines in plans.items():
-        _, total = predict_plan(forecaster, lines[[*LINE_FIELDS, "spend"]])
-        rows.append(
-            {
-                "plan": name,
-                "spend": total["spend"],
-                objective: total[objective],
-                f"{objective}_lo": total[f"{objective}_lo"],
-                f"{objective}_hi": total[f"{objective}_hi"],
-                **({} if objective == "revenue" else {"revenue": total["revenue"]}),
-                "roas": total["roas"],
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def uplift_sentence(optimised: float, current: float, objective: str = "revenue") -> str:
-    """The optimised plan's gain over the current plan for the same budget, in words."""
-    change = kpis.safe_divide(np.array([optimised - current]), np.array([current]))[0]
-    amount = f"${abs(optimised - current):,.0f}" if objective == "revenue" else f"{abs(optimised - current):,.1f}"
-    percent = "" if np.isnan(change) else f" ({change:+.1%})"
-    direction = "more" if optimised >= current else "less"
-    return (
-        f"The optimised plan is predicted to bring {amount} {direction} {objective}{percent} "
-        "than your current plan for the same budget."
-    )
-
-
-def target_roas_budget(
-    forecaster: Forecaster, lines: pd.DataFrame, target: float, max_multiple: float = 3.0, points: int = 121
-) -> float:
-    """The largest budget, up to max_multiple x the plan's spend with its shares fixed, whose predicted
-    ROAS is at least `target`; NaN when no budget on that grid reaches it."""
-    total = float(lines["spend"].sum())
-    if total <= 0 or not np.isfinite(target):
+    defined = np.flatnonzero(~np.isnan(marginal))
+    if len(defined) == 0:
         return float("nan")
-    budgets = np.linspace(total * max_multiple / points, total * max_multiple, points)
-    shares = lines["spend"].to_numpy(dtype="float64") / total
-    frame = pd.DataFrame(
-        {**{c: np.tile(lines[c].to_numpy(), points) for c in LINE_FIELDS}, "spend": np.outer(budgets, shares).ravel()}
+    at_least_one = defined[marginal[defined] >= 1.0]
+    if len(at_least_one) == 0:
+        return float(curve["spend"].iloc[defined[0]])
+    last = at_least_one[-1]
+    return float("nan") if last == defined[-1] else float(curve["spend"].iloc[last + 1])
+
+
+def range_warning(lines: pd.DataFrame) -> str | None:
+    """One sentence naming the lines (1-based) whose spend is beyond what the data supports, with their
+    limits; None when no line is. `lines` has spend, supported_spend and extrapolated (predict_lines)."""
+    beyond = np.flatnonzero(lines["extrapolated"].to_numpy(dtype=bool))
+    if len(beyond) == 0:
+        return None
+    parts = [
+        f"line {i + 1} ({text.money(lines['spend'].iloc[i])} > {text.money(lines['supported_spend'].iloc[i])})"
+        for i in beyond
+    ]
+    return (
+        f"Beyond the daily spend the data supports: {', '.join(parts)}. The forecaster has not seen such "
+        "spends, so these predictions are a floor, not a forecast, and their interval has no known coverage."
     )
-    revenue = forecaster.predict(frame)["revenue"].to_numpy().reshape(points, len(lines)).sum(axis=1)
-    meets = np.flatnonzero(revenue / budgets >= target)
-    return float(budgets[meets[-1]]) if len(meets) else float("nan")
+
+
+def curve_warning(curve: pd.DataFrame) -> str | None:
+    """A sentence saying where a response curve stops (the supported spend), or None when it doesn't."""
+    if not curve["extrapolated"].any():
+        return None
+    return (
+        f"The curve stops at {text.money(curve['supported_spend'].iloc[0])} a day: beyond it the data has too few "
+        "days to predict anything, so marginal ROAS and break-even there are left empty."
+    )
 
 
 def default_lines(forecaster: Forecaster, budget: float) -> pd.DataFrame:
-    """One line per platform x campaign type (device and content type: the most common), equal split."""
+    """One line per platform x campaign type (the other fields: the most common value), equal split."""
     combos = list(itertools.product(forecaster.categories["platform"], forecaster.categories["campaign_type"]))
     frame = pd.DataFrame(combos, columns=["platform", "campaign_type"])
-    frame["device"], frame["content_type"] = forecaster.defaults["device"], forecaster.defaults["content_type"]
+    for field in LINE_FIELDS:
+        if field not in frame.columns:
+            frame[field] = forecaster.defaults[field]
     return frame[list(LINE_FIELDS)].assign(spend=budget / len(frame))
 
 

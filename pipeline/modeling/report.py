@@ -98,13 +98,32 @@ def comparison_chart(table: pd.DataFrame) -> str:
         if part.empty:
             axis.set_axis_off()
             continue
-        wide = part.pivot(index="metric", columns="model", values="mean")
+        models = list(dict.fromkeys(part["model"]))  # the baseline first, as in the table
+        wide = part.pivot(index="metric", columns="model", values="mean")[models]
         errors = part.pivot(index="metric", columns="model", values="std").reindex_like(wide)
-        wide.plot.bar(ax=axis, yerr=errors, rot=0, capsize=3)
+        wide.plot.bar(ax=axis, yerr=errors, rot=0, capsize=3, color=_bar_colors(part, models))
         axis.set_title(f"ROI {task}: mean ± std over campaign folds", fontsize=10)
         axis.axhline(0, color="#333", linewidth=0.8)
         axis.set_xlabel("")
     return figure_to_img(figure, "Model comparison")
+
+
+def _bar_colors(part: pd.DataFrame, models: list[str]) -> list[str]:
+    """Grey for the baseline, tab10 colours for the models."""
+    baselines = set(part.loc[part["is_baseline"].astype(bool), "model"])
+    palette = sns.color_palette("tab10").as_hex()
+    return ["#9E9E9E" if m in baselines else palette[i % len(palette)] for i, m in enumerate(models)]
+
+
+def baseline_verdicts(table: pd.DataFrame) -> str:
+    """Per task, the models that do not beat its baseline (or that every model does), and the rule."""
+    notes = []
+    for task in ("classification", "regression"):
+        if table[(table["task"] == task) & table["is_baseline"].astype(bool)].empty:
+            continue
+        notes.append(scores.baseline_verdict(table, task) or f"ROI {task}: every model beats its baseline.")
+    notes.append(scores.BASELINE_RULE)
+    return "".join(f'<p class="note">{html.escape(n)}</p>' for n in notes)
 
 
 def _table(frame: pd.DataFrame, formats: dict[str, str] | None = None) -> str:
@@ -157,7 +176,8 @@ def build_report(campaigns: pd.DataFrame, metadata: dict[str, dict[str, Any]]) -
         bars,
         pairs,
         "<h2>ROI models</h2>",
-        _table(comparison, {"mean": "{:.3f}", "std": "{:.3f}"}),
+        baseline_verdicts(comparison),
+        _table(scores.comparison_wide(comparison)),
         comparison_chart(comparison),
         "<h2>Forecaster (held-out rows)</h2>",
         _table(scores.coverage_table(metadata), {"r2": "{:.3f}", "mape": "{:.1%}", "coverage_90": "{:.1%}"}),

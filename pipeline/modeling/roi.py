@@ -7,10 +7,12 @@ Models (saved, with the others, by pipeline.modeling.store as models/NAME.joblib
 ROI models see only pre-launch inputs (pipeline.modeling.features.ROI_FEATURES). A row is one campaign x ad
 set x device x week, because daily ROI is mostly noise and undefined on zero-spend days (those are
 dropped). Scores are the mean ± std over GroupKFold folds grouped by campaign, so no campaign sits on
-both sides of a split. Out-of-fold predictions give the ROC curve, confusion matrix and
-predicted-vs-actual samples; permutation importance is measured on the first fold's held-out rows.
-All of it is stored in the metadata, so pages show saved numbers, never literals. The saved model
-is then refitted on every row.
+both sides of a split. Each task also has a trivial baseline (always the training folds' majority
+class; always their mean ROI) scored on the very same folds, and a model is said to beat it only when
+it wins on the task's primary metric by more than the fold noise (see beats_baseline). Out-of-fold
+predictions give the ROC curve, confusion matrix and predicted-vs-actual samples; permutation
+importance is measured on the first fold's held-out rows. All of it is stored in the metadata, so
+pages show saved numbers, never literals. The saved model is then refitted on every row.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
+from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
@@ -31,6 +34,8 @@ from sklearn.ensemble import (
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import (
     accuracy_score,
+    average_precision_score,
+    balanced_accuracy_score,
     confusion_matrix,
     f1_score,
     mean_absolute_error,
@@ -104,6 +109,15 @@ REGRESSORS: dict[str, tuple[str, Callable[[], Any]]] = {
     "roi_reg_boosting": ("Gradient boosting", lambda: HistGradientBoostingRegressor(**_boosting_args())),
 }
 ROI_MODELS = (*CLASSIFIERS, *REGRESSORS)
+# The trivial model each task's models must beat, scored on the same folds (never saved as a model).
+BASELINES: dict[str, tuple[str, Callable[[], Any]]] = {
+    "classification": ("Baseline: always the majority class", lambda: DummyClassifier(strategy="prior")),
+    "regression": ("Baseline: always the mean ROI", lambda: DummyRegressor(strategy="mean")),
+}
+# The metric "beats the baseline" is judged on. Balanced accuracy, because with ~89% of weeks
+# profitable plain accuracy and F1 reward "always profitable"; R², because it is the squared error
+# relative to predicting the mean. Both are higher-is-better.
+PRIMARY_METRICS = {"classification": "balanced_accuracy", "regression": "r2"}
 
 
 def roi_label(name: str) -> str:
@@ -135,12 +149,16 @@ def _summary(values: Sequence[float]) -> dict[str, float]:
 
 
 def _classification_scores(y: np.ndarray, proba: np.ndarray) -> dict[str, float]:
+    """Accuracy, balanced accuracy (mean recall of the two classes) and F1 at probability 0.5; ROC AUC
+    and PR-AUC (average precision) from the probabilities. Metrics needing both classes are NaN without."""
     predicted = proba >= 0.5
     both = len(np.unique(y)) == 2
     return {
         "accuracy": float(accuracy_score(y, predicted)),
+        "balanced_accuracy": float(balanced_accuracy_score(y, predicted)) if both else float("nan"),
         "f1": float(f1_score(y, predicted, zero_division=np.nan)),
         "roc_auc": float(roc_auc_score(y, proba)) if both else float("nan"),
+        "pr_auc": float(average_precision_score(y, proba)) if both else float("nan"),
     }
 
 
@@ -203,18 +221,20 @@ def permutation_importances(pipeline: Pipeline, x: pd.DataFrame, y: np.ndarray, 
     return {"feature": list(blocks), "mean": means, "std": stds, "scoring": scoring}
 
 
-def evaluate_roi_model(name: str, data: pd.DataFrame, threshold: float) -> dict[str, Any]:
-    """GroupKFold scores (mean ± std), out-of-fold ROC/confusion or predicted-vs-actual, and
-    permutation importance on the first fold's held-out rows."""
-    x = data[list(features.ROI_FEATURES)]
-    is_classifier = name in CLASSIFIERS
-    y = (data["roi"] > threshold).to_numpy() if is_classifier else data["roi"].to_numpy(dtype="float64")
-    folds = group_folds(data[features.ROI_GROUP])
-    out_of_fold = np.full(len(data), np.nan)
+def _targets(data: pd.DataFrame, threshold: float, is_classifier: bool) -> np.ndarray:
+    return (data["roi"] > threshold).to_numpy() if is_classifier else data["roi"].to_numpy(dtype="float64")
+
+
+def _cross_validate(
+    factory: Callable[[], Pipeline], x: pd.DataFrame, y: np.ndarray, folds: list, is_classifier: bool
+) -> tuple[np.ndarray, dict[str, list[float]], Pipeline | None]:
+    """Out-of-fold predictions, per-fold scores and the model fitted on the first fold's training rows
+    (None when that fold had a single class and nothing was fitted)."""
+    out_of_fold = np.full(len(y), np.nan)
     per_fold: dict[str, list[float]] = {}
-    importance = None
+    first = None
     for number, (train, test) in enumerate(folds):
-        model = roi_pipeline(name)
+        model = factory()
         if is_classifier and len(np.unique(y[train])) < 2:  # one class only: predict it with certainty
             out_of_fold[test] = float(y[train][0])
         else:
@@ -222,12 +242,26 @@ def evaluate_roi_model(name: str, data: pd.DataFrame, threshold: float) -> dict[
             out_of_fold[test] = (
                 model.predict_proba(x.iloc[test])[:, 1] if is_classifier else model.predict(x.iloc[test])
             )
+            first = model if number == 0 else first
         scores = (_classification_scores if is_classifier else _regression_scores)(y[test], out_of_fold[test])
         for metric, value in scores.items():
             per_fold.setdefault(metric, []).append(value)
-        if number == 0 and hasattr(model[-1], "n_features_in_"):
-            scoring = "r2" if not is_classifier else ("roc_auc" if len(np.unique(y[test])) == 2 else "accuracy")
-            importance = permutation_importances(model, x.iloc[test], y[test], scoring)
+    return out_of_fold, per_fold, first
+
+
+def evaluate_roi_model(name: str, data: pd.DataFrame, threshold: float) -> dict[str, Any]:
+    """GroupKFold scores (mean ± std), out-of-fold ROC/confusion or predicted-vs-actual, and
+    permutation importance on the first fold's held-out rows."""
+    x = data[list(features.ROI_FEATURES)]
+    is_classifier = name in CLASSIFIERS
+    y = _targets(data, threshold, is_classifier)
+    folds = group_folds(data[features.ROI_GROUP])
+    out_of_fold, per_fold, first = _cross_validate(lambda: roi_pipeline(name), x, y, folds, is_classifier)
+    importance = None
+    if first is not None:
+        test = folds[0][1]
+        scoring = "r2" if not is_classifier else ("roc_auc" if len(np.unique(y[test])) == 2 else "accuracy")
+        importance = permutation_importances(first, x.iloc[test], y[test], scoring)
     result: dict[str, Any] = {
         "metrics": {metric: _summary(values) for metric, values in per_fold.items()},
         "fold_metrics": per_fold,
@@ -240,6 +274,37 @@ def evaluate_roi_model(name: str, data: pd.DataFrame, threshold: float) -> dict[
         sample = np.random.default_rng(RANDOM_STATE).permutation(len(y))[:SCATTER_POINTS]
         result["pred_vs_actual"] = {"actual": y[sample].tolist(), "predicted": out_of_fold[sample].tolist()}
     return result
+
+
+def evaluate_baseline(task: str, data: pd.DataFrame, threshold: float) -> dict[str, Any]:
+    """The task's trivial model (BASELINES) scored on the same campaign folds as the real models."""
+    label, factory = BASELINES[task]
+    is_classifier = task == "classification"
+    y = _targets(data, threshold, is_classifier)
+    folds = group_folds(data[features.ROI_GROUP])
+
+    def pipeline() -> Pipeline:
+        return Pipeline([("prepare", roi_preprocessor()), ("model", factory())])
+
+    _, per_fold, _ = _cross_validate(pipeline, data[list(features.ROI_FEATURES)], y, folds, is_classifier)
+    return {
+        "label": label,
+        "primary_metric": PRIMARY_METRICS[task],
+        "metrics": {metric: _summary(values) for metric, values in per_fold.items()},
+        "fold_metrics": per_fold,
+    }
+
+
+def beats_baseline(model_folds: Sequence[float], baseline_folds: Sequence[float]) -> bool:
+    """True when the model's per-fold gain over the baseline (same folds, higher is better) has a
+    positive mean larger than its own standard deviation across folds: a win that fold-to-fold noise
+    does not explain. Folds where either score is undefined are left out; fewer than 2 usable folds
+    can't show a win beyond noise, so give False."""
+    gain = np.asarray(model_folds, dtype="float64") - np.asarray(baseline_folds, dtype="float64")
+    gain = gain[np.isfinite(gain)]
+    if len(gain) < 2:
+        return False
+    return bool(gain.mean() > 0 and gain.mean() > gain.std(ddof=1))
 
 
 def _classification_extras(y: np.ndarray, proba: np.ndarray) -> dict[str, Any]:
@@ -290,11 +355,15 @@ def _train_roi_model(
             f"ROI models: cross-validating {roi_label(name)} ({'classification' if is_classifier else 'regression'})"
         )
     started = time.perf_counter()
-    y = (data["roi"] > threshold).to_numpy() if is_classifier else data["roi"].to_numpy(dtype="float64")
+    y = _targets(data, threshold, is_classifier)
     if is_classifier and len(np.unique(y)) < 2:
         side = "above" if y[0] else "at or below"
         raise ValueError(f"Every week has ROI {side} {threshold:g}; pick another threshold.")
     evaluation = evaluate_roi_model(name, data, threshold)
+    task = "classification" if is_classifier else "regression"
+    baseline = evaluate_baseline(task, data, threshold)
+    primary = PRIMARY_METRICS[task]
+    verdict = beats_baseline(evaluation["fold_metrics"][primary], baseline["fold_metrics"][primary])
     pipeline = roi_pipeline(name).fit(x, y)
     meta = {
         "kind": "classifier" if is_classifier else "regressor",
@@ -308,5 +377,7 @@ def _train_roi_model(
         "campaigns": int(data[features.ROI_GROUP].nunique()),
         "training_seconds": round(time.perf_counter() - started, 2),
         **evaluation,
+        "baseline": baseline,
+        "beats_baseline": verdict,
     }
     return pipeline, meta

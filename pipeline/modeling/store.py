@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from pipeline import config
 from pipeline.inputs import demo
-from pipeline.modeling import artifacts, forecast, roi, segments
+from pipeline.modeling import artifacts, forecast, forecast_training, roi, segments
 
 FORECASTER = forecast.NAME
 SEGMENTS = segments.NAME
@@ -71,11 +71,13 @@ def read_training_data(data_dir: Path) -> pd.DataFrame:
 def invalid_models(
     models_dir: Path, names: Iterable[str], data_hash: str | None = None, threshold: float | None = None
 ) -> dict[str, str]:
-    """{name: reason} for every model that is missing, invalid, trained on other data (when
-    `data_hash` is given) or at another ROI threshold (when `threshold` is given)."""
+    """{name: reason} for every model that is missing, invalid, an ROI model saved without its baseline,
+    trained on other data (when `data_hash` is given) or at another ROI threshold (when `threshold` is given)."""
     reasons = {}
     for name in names:
         reason = artifacts.check(models_dir, name)
+        if reason is None and name in roi.ROI_MODELS and "baseline" not in artifacts.read_metadata(models_dir, name):
+            reason = f"{name}: saved without its baseline scores"  # older metadata: the page can't judge it
         if reason is None and (data_hash is not None or threshold is not None):
             meta = artifacts.read_metadata(models_dir, name)
             if data_hash is not None and meta.get("data", {}).get("hash") != data_hash:
@@ -146,7 +148,7 @@ def _train(
     info = data_info(campaigns, data_dir)
     if FORECASTER in names:
         started = time.perf_counter()
-        model, meta = forecast.train_forecaster(campaigns, progress)
+        model, meta = forecast_training.train_forecaster(campaigns, progress)
         meta["training_seconds"] = round(time.perf_counter() - started, 2)
         artifacts.save(models_dir, FORECASTER, model, {**meta, "data": info})
     if SEGMENTS in names:

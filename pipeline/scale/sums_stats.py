@@ -21,11 +21,17 @@ path's. The p-value is the same Welch t-test, from (r, s, n) instead of the raw 
   a Monte Carlo error of its own.
 
 The exact per-user bootstrap (pipeline.influencers.incrementality.compare_groups) stays the method for data in memory.
+
+The page's report from a backend (report_from_sums) also gives the estimate stratified by influencer with the
+same point estimates as the exact path and a normal interval from per-influencer sums
+(pipeline.influencers.stratified.normal_stratified; the exact path's is a stratified bootstrap), and the same
+guardrails, except the non-buyers check, which needs per-user rows and is skipped.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,8 +40,10 @@ from scipy import stats
 
 from pipeline import kpis
 from pipeline.filters import InfluencerFilter, matching_influencer_ids
+from pipeline.influencers import guardrails as inc_guardrails
 from pipeline.influencers import incrementality as inc
 from pipeline.influencers import statistics as inc_stats
+from pipeline.influencers import stratified as inc_stratified
 from pipeline.influencers import tracking
 from pipeline.scale import tracking_sums
 
@@ -135,7 +143,7 @@ def compare_from_sums(
     n_resamples: int = inc_stats.N_RESAMPLES,
     seed: int = inc_stats.BOOTSTRAP_SEED,
     confidence: float = inc_stats.CONFIDENCE,
-) -> inc.GroupComparison:
+) -> inc_stats.GroupComparison:
     """incrementality.compare_groups' result from one scope's sums (tracking_sums.tracking_sums' frame without `by`
     columns, or any frame with group, users, revenue, revenue_sq; a bucket column for method="buckets").
 
@@ -173,11 +181,11 @@ def compare_slices(
     method: str = DEFAULT_METHOD,
     n_resamples: int = inc_stats.N_RESAMPLES,
     seed: int = inc_stats.BOOTSTRAP_SEED,
-) -> dict[Any, inc.GroupComparison]:
+) -> dict[Any, inc_stats.GroupComparison]:
     """compare_from_sums per value of `column` (tracking_sums with by=(column,)). `payouts` maps a value to its
     payout; a slice with no exposed users, or none in `payouts`, is charged 0, as incrementality.breakdown is
     when payout follows exposed users and each slice is one influencer."""
-    out: dict[Any, inc.GroupComparison] = {}
+    out: dict[Any, inc_stats.GroupComparison] = {}
     for value, part in sums.groupby(column, sort=True):
         has_exposed = bool((part.loc[part["group"] == tracking.EXPOSED, "users"] > 0).any())
         payout = float(payouts.get(value, 0.0)) if has_exposed else 0.0
@@ -211,7 +219,7 @@ def _slice_payouts(counts: pd.Series, rates: pd.Series) -> pd.Series:
 
 
 def _breakdown_frame(
-    comparisons: dict[Any, inc.GroupComparison], column: str, influencers: pd.DataFrame
+    comparisons: dict[Any, inc_stats.GroupComparison], column: str, influencers: pd.DataFrame
 ) -> pd.DataFrame:
     """incrementality.breakdown's frame from per-slice comparisons (same columns, labels and notes)."""
     names: dict[Any, str] = {}
@@ -250,7 +258,7 @@ def _breakdowns(
     return tables
 
 
-def _power_basis(sums: pd.DataFrame) -> inc_stats.PowerBasis:
+def power_basis_from_sums(sums: pd.DataFrame) -> inc_stats.PowerBasis:
     """statistics.power_basis from the per-group sums: r0, the ddof=1 variances and the group sizes."""
     n1, big_r1, sq1 = _group_totals(sums, tracking.EXPOSED)
     n0, big_r0, sq0 = _group_totals(sums, tracking.CONTROL)
@@ -261,6 +269,53 @@ def _power_basis(sums: pd.DataFrame) -> inc_stats.PowerBasis:
         exposed_users=n1,
         control_users=n0,
     )
+
+
+@dataclass(frozen=True)
+class SumsSummary:
+    """What the CLI reports from sums alone: the overall comparison, its checks and the stratified estimate."""
+
+    overall: inc_stats.GroupComparison
+    contaminated_users: int
+    srm_p_value: float
+    guardrails: tuple[inc_guardrails.Guardrail, ...]
+    stratified: inc_stratified.StratifiedEstimate | None
+
+
+# Per-user rows are needed to count non-buyers; from sums that check is skipped.
+NO_BUYER_ROWS = pd.DataFrame(
+    columns=["group", "users", "buyers", "buyer_share", "revenue_per_user", "revenue_per_buyer"]
+)
+
+
+def guardrails_from_sums(
+    overall: inc_stats.GroupComparison, overall_sums: tracking_sums.TrackingSums, srm_p: float, expected_share: float
+) -> tuple[inc_guardrails.Guardrail, ...]:
+    """guardrails.run_guardrails from the overall sums (the non-buyer check skipped: it needs per-user rows)."""
+    contaminated = overall_sums.contaminated_users
+    users_in_scope = overall.exposed_users + overall.control_users + contaminated
+    basis = power_basis_from_sums(overall_sums.sums)
+    return inc_guardrails.run_guardrails(
+        overall, srm_p, expected_share, contaminated, users_in_scope, NO_BUYER_ROWS, basis
+    )
+
+
+def stratified_from_sums(
+    sums: pd.DataFrame, payouts: pd.Series, confidence: float = inc_stats.CONFIDENCE
+) -> inc_stratified.StratifiedEstimate:
+    """The estimate stratified by influencer from tracking_sums(by=("influencer_id",)) and the payout charged per
+    influencer: stratified.normal_stratified on each influencer's n, mean and ddof=1 variance per group."""
+    rows = []
+    for value, part in sums.groupby("influencer_id", sort=True):
+        n1, big_r1, sq1 = _group_totals(part, tracking.EXPOSED)
+        n0, big_r0, sq0 = _group_totals(part, tracking.CONTROL)
+        row = {"influencer_id": value, "n1": n1, "n0": n0, "var1": sample_variance(n1, big_r1, sq1)}
+        row |= {"var0": sample_variance(n0, big_r0, sq0), "r1": kpis.safe_divide(big_r1, n1)}
+        rows.append(row | {"r0": kpis.safe_divide(big_r0, n0)})
+    table = pd.DataFrame(rows, columns=["influencer_id", *inc_stratified.STRATUM_COLUMNS[:-1]])
+    table = table.set_index("influencer_id").astype({"r1": "float64", "r0": "float64"})
+    table["payout"] = payouts.reindex(table.index).fillna(0.0).to_numpy()
+    return inc_stratified.normal_stratified(table, confidence)
 
 
 def report_from_sums(
@@ -292,33 +347,32 @@ def report_from_sums(
     reference_users = _exposed_users(reference, ["influencer_id"]).reindex(per_influencer.index)
     rates = pd.Series(kpis.safe_divide(per_influencer, reference_users), index=per_influencer.index)
     unapportioned = rates.isna()
-    scoped_counts = _exposed_users(
-        tracking_sums.tracking_sums(table, ("influencer_id",), 1, scope).sums, ["influencer_id"]
-    )
-    payout = float(_slice_payouts(scoped_counts, rates).sum()) + float(per_influencer[unapportioned].sum())
+    per_influencer_sums = tracking_sums.tracking_sums(table, ("influencer_id",), 1, scope).sums
+    stratum_payouts = _slice_payouts(_exposed_users(per_influencer_sums, ["influencer_id"]), rates)
+    payout = float(stratum_payouts.sum()) + float(per_influencer[unapportioned].sum())
 
     overall = compare_from_sums(overall_sums.sums, payout, method)
     srm_p = inc_stats.srm_p_value(overall.exposed_users, overall.control_users, expected_share)
-    tables = {}
+    tables, stratified = {}, None
     if overall.problem is None:
         in_scope = influencers[influencers["id"].isin(scope.influencer_ids or ())]
         tables = _breakdowns(table, scope, rates, in_scope, breakdowns, method, buckets)
+        stratified = stratified_from_sums(per_influencer_sums, stratum_payouts)
     contaminated = overall_sums.contaminated_users
     users_in_scope = overall.exposed_users + overall.control_users + contaminated
+    basis = power_basis_from_sums(overall_sums.sums)
     return inc.IncrementalityReport(
         tracking_rows=tracking_sums.scoped_row_count(table, scope),
         overall=overall,
         contaminated_users=contaminated,
         srm_p_value=srm_p,
         expected_exposed_share=expected_share,
-        power=_power_basis(overall_sums.sums),
-        buyers=pd.DataFrame(
-            columns=["group", "users", "buyers", "buyer_share", "revenue_per_user", "revenue_per_buyer"]
-        ),
+        power=basis,
+        buyers=NO_BUYER_ROWS,
         histogram=pd.DataFrame(columns=["group", "bin_low", "bin_high", "buyers", "share_of_buyers"]),
         breakdowns=tables,
-        warnings=inc._report_warnings(
-            overall, contaminated, users_in_scope, srm_p, expected_share, int(unapportioned.sum())
-        ),
+        warnings=inc._report_warnings(overall, contaminated, users_in_scope, int(unapportioned.sum())),
         problem=overall.problem,
+        guardrails=guardrails_from_sums(overall, overall_sums, srm_p, expected_share),
+        stratified=stratified,
     )

@@ -12,8 +12,12 @@ from bench import studies
 def test_interval_covers_ground_truth_in_at_least_17_of_20_seeds() -> None:
     result = studies.full_coverage(20, users_per_influencer=300)
     assert result["covered"] >= 17, result
+    assert result["stratified_covered"] >= 17, result
     assert result["contamination_counts_match"]
-    assert 0 < result["mean_interval_width"] < 1
+    # Measured: mean width 0.130, widest 0.172 at 60 influencers x 300 users. The bound allows 50% more, not 1:
+    # an interval twice as wide as the data supports would still cover the truth, so coverage alone can't see it.
+    assert 0.05 < result["mean_interval_width"] < 0.2, result
+    assert result["max_interval_width"] < 0.25, result
 
 
 def test_beats_the_social_prediction_seed_on_its_own_split(shared_data: Path) -> None:

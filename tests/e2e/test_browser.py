@@ -31,8 +31,10 @@ def demo(demo_dir: Path) -> pd.DataFrame:
 
 
 def expected_spend(frame: pd.DataFrame, spec: CampaignFilter) -> str:
-    """The Spend tile's text for a filter, computed with the pipeline."""
-    start, end = spec.start or frame["date"].min(), spec.end or frame["date"].max()
+    """The Spend tile's text for a filter, computed with the pipeline; with no dates in `spec`, for the dates the
+    overview opens on (the data's last 28 days)."""
+    default = kpis.recent_period(frame["date"].min(), frame["date"].max())
+    start, end = spec.start or default.start, spec.end or default.end
     undated = apply_campaign_filter(frame, replace(spec, start=None, end=None))
     table = kpis.compare_periods(undated, kpis.Period(start, end)).set_index("metric")
     return fmt.tile_value("spend", table.loc["spend", "current"])
@@ -79,6 +81,16 @@ def test_open_the_app_and_see_kpis(app_page: object, app_url: str, demo: pd.Data
     expect(app_page.locator(METRIC_VALUE)).to_have_count(11)
     app_page.wait_for_selector(".js-plotly-plot")
     save_screenshot(app_page, screenshots / "overview.png")
+
+
+def test_the_whole_range_is_one_click_away(app_page: object, app_url: str, demo: pd.DataFrame) -> None:
+    open_page(app_page, app_url)
+    expect(app_page.locator('[data-testid="stMetricDelta"]')).to_have_count(11)  # last 28 days vs the 28 before
+    app_page.get_by_role("button", name="Whole range").click()
+    first, last = demo["date"].min(), demo["date"].max()
+    expect(metric(app_page, "Spend")).to_have_text(expected_spend(demo, CampaignFilter(start=first, end=last)))
+    expect(app_page.locator('[data-testid="stMetricDelta"]')).to_have_count(0)  # nothing before the data's start
+    assert f"cf_dates={first:%Y-%m-%d}~{last:%Y-%m-%d}" in app_page.url.replace("%7E", "~")
 
 
 def test_changing_a_filter_changes_the_kpi(app_page: object, app_url: str, demo: pd.DataFrame) -> None:
@@ -137,7 +149,7 @@ def test_upload_a_file_and_use_it(app_page: object, app_url: str, screenshots: P
     expect(app_page.get_by_text("Now using meta_ads_manager.csv")).to_be_visible()
 
     go_to(app_page, "Campaign overview")
-    spend = kpis.kpi_totals(result.frame)["spend"]
+    spend = kpis.kpi_totals(result.frame)["spend"]  # one day of data: the last 28 days hold all of it
     expect(metric(app_page, "Spend")).to_have_text(fmt.tile_value("spend", spend))
     expect(app_page.get_by_text("Source: meta_ads_manager.csv")).to_be_visible()
 
@@ -157,7 +169,8 @@ def test_download_the_filtered_rows(app_page: object, app_url: str, demo: pd.Dat
     with app_page.expect_download() as download:
         app_page.get_by_role("button", name="Download the filtered rows").click()
     rows = pd.read_csv(download.value.path())
-    expected = apply_campaign_filter(demo, CampaignFilter(platforms=("Meta",)))
+    default = kpis.recent_period(demo["date"].min(), demo["date"].max())  # the dates the overview opens on
+    expected = apply_campaign_filter(demo, CampaignFilter(start=default.start, end=default.end, platforms=("Meta",)))
     assert download.value.suggested_filename == "filtered-campaign-data.csv"
     assert len(rows) == len(expected)
     assert set(rows["platform"]) == {"Meta"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -138,3 +139,68 @@ def test_upload_without_control_users_explains_the_problem(demo_dir: Path) -> No
     assert not at.exception
     assert any("no control users" in i.value for i in at.info)
     assert not at.metric
+
+
+def peer_tables_through_the_data_page(shared_data: Path) -> dict[str, pd.DataFrame]:
+    """The influencer seed's own four tables, uploaded on the Data page and ingested as a user's would be."""
+    folder = shared_data / "peers" / "influencer-roi"
+    names = ("influencers.csv", "posts.csv", "tracking_data.csv", "payouts.csv")
+    files = [(name, (folder / name).read_bytes(), "text/csv") for name in names]
+    at = AppTest.from_file(page_path("data"), default_timeout=120).run()
+    at.file_uploader(key="upload_influencers").set_value(files).run()
+    at.button(key="use_influencers").click().run()
+    assert not at.exception
+    return at.session_state[data.UPLOADED_INFLUENCERS_KEY]
+
+
+def caption_mde(at: AppTest) -> str:
+    caption = next(c.value for c in at.caption if "minimum detectable lift of" in c.value)
+    return re.search(r"minimum detectable lift of ([\d.]+%)", caption).group(1)
+
+
+def revenue_chart_title(at: AppTest) -> str:
+    return json.loads(at.get("plotly_chart")[1].proto.spec)["layout"]["title"]["text"]
+
+
+def test_buyers_only_peer_tables_get_a_warning_instead_of_a_verdict(shared_data: Path) -> None:
+    # Before: a green "Each $1 of payout brought $8.53 of extra revenue … above break-even", under a chart
+    # titled "(most users buy nothing)" with 100% buyers, and an MDE tile of 34.7% against a caption of 33.2%.
+    at = run_page(peer_tables_through_the_data_page(shared_data))
+    assert not at.exception
+    assert not at.success and not any("Each $1 of payout" in e.value for e in [*at.error, *at.info])
+    blocked = [e.value for e in at.error if e.value.startswith("No verdict")]
+    assert len(blocked) == 1
+    for check in ("Users in both groups: 140 users (6.33%)", "Non-buyers tracked:", "Plausible lift: ", "1249.5%"):
+        assert check in blocked[0]
+    borderline = [w.value for w in at.warning]
+    assert any(w.startswith("Borderline sample ratio") and "p = 0.048" in w for w in borderline)
+    assert any(w.startswith("With these groups the smallest lift") and "33.2%" in w for w in borderline)
+    title = revenue_chart_title(at)
+    assert "most users buy nothing" not in title and "100% of exposed and 100% of control users bought" in title
+    assert metric(at, "Minimum detectable lift") == caption_mde(at) == "33.2%"
+
+
+def test_demo_passes_the_checks_and_the_mde_tile_matches_its_caption() -> None:
+    at = run_page()
+    assert not any(e.value.startswith("No verdict") for e in at.error)
+    assert any(e.value.startswith("Each $1 of payout brought $0.67") for e in at.error)  # below break-even
+    warnings = [w.value for w in at.warning]  # no borderline check: only the note on excluded users
+    assert len(warnings) == 1 and "both the exposed and the control group" in warnings[0]
+    assert metric(at, "Minimum detectable lift") == caption_mde(at) == "8.0%"  # was 8.1% vs 8.0%
+    assert revenue_chart_title(at) == "Revenue per user by group (most users buy nothing)"  # 12% and 9% bought
+
+
+def test_stratified_iroas_tile_and_margin_break_even(demo_dir: Path) -> None:
+    tables = demo.read_influencer_tables(demo_dir)
+    report = inc.analyse(tables["tracking"], tables["payouts"], breakdowns=())
+    at = run_page()
+    assert metric(at, "iROAS per influencer") == f"{report.stratified.iroas:.2f}x" == "0.67x"
+    assert "below break-even on revenue" in verdict.verdict(report.overall)
+    assert any(verdict.verdict(report.overall, 1.0) == e.value for e in at.error)  # default margin 100%: on revenue
+    assert any(c.value == "The dashed line is break-even on revenue." for c in at.caption)
+    at.number_input(key="inc_margin").set_value(40.0).run()
+    assert not at.exception
+    text = next(e.value for e in at.error if e.value.startswith("Each $1"))
+    assert text.endswith("below $2.50 per $1 of payout: below break-even on gross profit at a 40% margin.")
+    forest = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert any(shape.get("x0") == pytest.approx(2.5) for shape in forest["layout"]["shapes"])

@@ -43,7 +43,7 @@ def test_runs_clean_on_demo_data(at: AppTest, tables: dict[str, pd.DataFrame]) -
     assert key_row(at) == expected_metrics(tables, InfluencerFilter())
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     titles = [c["layout"]["title"]["text"] for c in charts]
-    assert "ROAS by category and gender (red = below break-even)" in titles
+    assert "ROAS by category and gender (red = below break-even on revenue)" in titles
     assert any(t.startswith("Attributed revenue vs payout") for t in titles)
     assert any("per reach" in t for t in titles)
     personas = next(c for c in charts if c["layout"]["title"]["text"].startswith("ROAS by category"))
@@ -51,7 +51,7 @@ def test_runs_clean_on_demo_data(at: AppTest, tables: dict[str, pd.DataFrame]) -
     assert personas["data"][0]["zmin"] == 0.0
     assert scale[1][0] == pytest.approx(1.0 / personas["data"][0]["zmax"])
     scatter = next(c for c in charts if c["layout"]["title"]["text"].startswith("Attributed revenue"))
-    assert any(trace["name"] == "Break-even (ROAS = 1)" for trace in scatter["data"])
+    assert any(trace["name"] == "Break-even on revenue (ROAS = 1)" for trace in scatter["data"])
     assert len(at.get("download_button")) >= 6
 
 
@@ -98,6 +98,10 @@ def test_poor_roi_threshold_is_the_users(at: AppTest, tables: dict[str, pd.DataF
     warning = at.warning[0].value
     assert warning.startswith(f"{len(alerts)} influencer(s) below 5.00x")
     assert f"paid {fmt.money(cost['payout'])}" in warning
+    # Revenue − payout is named as such: it ignores the cost of goods, so it is not a profit or a net figure.
+    assert f"(revenue minus payout {fmt.money(-cost['net_loss'])}, before the cost of goods)" in warning
+    table = next(d for d in at.dataframe if "revenue_minus_payout" in d.value.columns)
+    assert "profit" not in table.value.columns
 
 
 def test_top_influencers_need_the_minimum_payout(at: AppTest) -> None:

@@ -62,6 +62,33 @@ def test_page_shows_saved_metrics(use_models: dict) -> None:
     assert "social-prediction seed" not in captions  # a peer's file beside the checkout is bench's business
 
 
+def test_page_shows_the_baselines_and_marks_models_that_do_not_beat_them(use_models: dict) -> None:
+    at = run_page()
+    assert not at.exception
+    table = scores.comparison_table(use_models)
+    warnings = [w.value for w in at.warning]
+    losers_seen = 0
+    for shown, task, first in zip(at.dataframe[:2], ("classification", "regression"), roi.ROI_MODELS[::3], strict=True):
+        frame = shown.value
+        baseline = use_models[first]["baseline"]
+        assert frame["model"].iloc[0] == baseline["label"] and frame["vs_baseline"].iloc[0] == "the bar to beat"
+        verdicts = dict(zip(frame["model"], frame["vs_baseline"], strict=True))
+        losers = scores.models_not_beating_baseline(table, task)
+        for name in roi.CLASSIFIERS if task == "classification" else roi.REGRESSORS:
+            beats = use_models[name]["beats_baseline"]
+            assert verdicts[use_models[name]["label"]] == ("beats it" if beats else "✗ does not beat it")
+            assert (use_models[name]["label"] in losers) is not beats
+        if losers:
+            losers_seen += len(losers)
+            assert scores.baseline_verdict(table, task) in warnings
+            assert any(w.startswith(f"ROI {task}") and w.endswith(f"{', '.join(losers)}.") for w in warnings)
+        bars = next(f for f in charts(at) if f["layout"]["title"]["text"] == f"ROI {task} (mean ± std over folds)")
+        assert bars["data"][0]["name"] == baseline["label"] and bars["data"][0]["marker"]["color"] == "#9E9E9E"
+        marked = [t["name"] for t in bars["data"] if t["name"].endswith("(does not beat baseline)")]
+        assert len(marked) == len(losers)
+    assert losers_seen > 0  # on the demo data some models lose to the trivial one: the marking is exercised
+
+
 def test_every_chart_is_built_from_metadata(use_models: dict) -> None:
     at = run_page()
     figures = charts(at)

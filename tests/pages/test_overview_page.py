@@ -29,12 +29,22 @@ def demo(demo_dir: Path) -> pd.DataFrame:
     return read_campaigns(demo_dir)
 
 
+def default_period(frame: pd.DataFrame) -> kpis.Period:
+    """The range the page opens on: the data's last 28 days."""
+    return kpis.recent_period(frame["date"].min(), frame["date"].max())
+
+
 def expected_comparison(frame: pd.DataFrame, spec: CampaignFilter) -> pd.DataFrame:
-    """What the KPI row must show, computed with the pipeline on the raw rows (not the page's cube)."""
-    start = spec.start or frame["date"].min()
-    end = spec.end or frame["date"].max()
+    """What the KPI row must show, computed with the pipeline on the raw rows (not the page's cube); with no
+    dates in `spec`, for the page's default range. Coverage is judged on the whole data's first to last day."""
+    start = spec.start or default_period(frame).start
+    end = spec.end or default_period(frame).end
     undated = apply_campaign_filter(frame, replace(spec, start=None, end=None))
-    return kpis.compare_periods(undated, kpis.Period(start, end)).set_index("metric")
+    return kpis.compare_periods(undated, kpis.Period(start, end), kpis.data_span(frame)).set_index("metric")
+
+
+def dates_shown(at: AppTest) -> tuple[dt.date, dt.date]:
+    return at.date_input(key="cf_dates").value
 
 
 def shown_metrics(at: AppTest) -> dict[str, tuple[str, str, str]]:
@@ -64,7 +74,14 @@ def test_runs_clean_on_demo_data(at: AppTest, demo: pd.DataFrame) -> None:
     assert not at.error
     assert at.title[0].value == "Campaign overview"
     assert [m.label for m in at.metric] == [fmt.label(m) for m in KPI_METRICS]
-    assert_kpis_match(at, expected_comparison(demo, CampaignFilter()))
+    # It opens on the data's last 28 days, compared with the 28 before: a new user sees deltas at once.
+    assert dates_shown(at) == (dt.date(2025, 12, 4), dt.date(2025, 12, 31))
+    assert "cf_dates" not in at.query_params  # the default needs no parameter
+    expected = expected_comparison(demo, CampaignFilter())
+    assert expected["pct_change"].notna().all()
+    assert_kpis_match(at, expected)
+    assert all(m.proto.delta for m in at.metric)
+    assert "Changes compare with the previous 28 days (06 Nov 2025 – 03 Dec 2025)" in at.caption[0].value
     charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     titles = [chart["layout"]["title"]["text"] for chart in charts]
     assert len(charts) == 4
@@ -99,6 +116,32 @@ def test_date_range_deltas_compare_with_the_previous_period(at: AppTest, demo: p
     assert shown["CPA"][2] == ("GREEN" if expected.loc["cpa", "better"] else "RED")
     assert shown["ROAS"][2] == ("GREEN" if expected.loc["roas", "better"] else "RED")
     assert shown["Spend"][2] == "GRAY"
+
+
+def test_no_deltas_against_a_previous_period_the_data_only_partly_covers(at: AppTest, demo: pd.DataFrame) -> None:
+    # 15 Dec - 14 Jan holds data on 14 of its 31 days: totals against it looked like +125% spend, in green.
+    at.date_input(key="cf_dates").set_value((dt.date(2025, 1, 15), dt.date(2025, 2, 14))).run()
+    assert not at.exception
+    assert [m.proto.delta for m in at.metric] == [""] * len(KPI_METRICS)
+    spec = CampaignFilter(start=pd.Timestamp("2025-01-15"), end=pd.Timestamp("2025-02-14"))
+    assert_kpis_match(at, expected_comparison(demo, spec))
+    assert (
+        "No changes shown: the data covers only 14 of the previous 31 days (15 Dec 2024 – 14 Jan 2025)"
+        in at.caption[0].value
+    )
+
+
+def test_the_whole_range_is_one_click_away(at: AppTest, demo: pd.DataFrame) -> None:
+    first, last = demo["date"].min().date(), demo["date"].max().date()
+    at.button(key="cf_dates_whole").click().run()
+    assert not at.exception
+    assert dates_shown(at) == (first, last)
+    assert at.query_params["cf_dates"] == f"{first}~{last}"  # not the default, so a link keeps it
+    assert_kpis_match(at, expected_comparison(demo, CampaignFilter(start=pd.Timestamp(first), end=pd.Timestamp(last))))
+    assert "The data has no days in the previous 365 days" in at.caption[0].value
+    at.button(key="cf_dates_recent").click().run()
+    assert dates_shown(at) == (dt.date(2025, 12, 4), last)
+    assert "cf_dates" not in at.query_params
 
 
 def test_empty_selection_shows_the_message(at: AppTest) -> None:
@@ -142,12 +185,13 @@ def test_a_shared_link_opens_the_same_view(demo: pd.DataFrame) -> None:
 
 
 @pytest.mark.parametrize("dates", ["yesterday~tomorrow", "2031-01-01~2031-02-01", "2025-03-01"])
-def test_a_broken_date_link_falls_back_to_the_whole_range(dates: str, demo: pd.DataFrame) -> None:
+def test_a_broken_date_link_falls_back_to_the_default_range(dates: str, demo: pd.DataFrame) -> None:
     at = AppTest.from_file(page_path("overview"), default_timeout=120)
     at.query_params["cf_dates"] = dates
     at.run()
     assert not at.exception
-    assert at.date_input(key="cf_dates").value == (demo["date"].min().date(), demo["date"].max().date())
+    default = default_period(demo)
+    assert at.date_input(key="cf_dates").value == (default.start.date(), default.end.date())
     assert len(at.metric) == len(KPI_METRICS)
 
 
@@ -172,8 +216,10 @@ def test_filters_survive_a_page_switch() -> None:
 
 def test_reset_button_restores_defaults(at: AppTest, demo: pd.DataFrame) -> None:
     at.multiselect(key="cf_platform").set_value(["Meta"]).run()
+    at.date_input(key="cf_dates").set_value((dt.date(2025, 2, 1), dt.date(2025, 2, 28))).run()
     at.button(key="reset_cf_dates").click().run()
     assert at.multiselect(key="cf_platform").value == sorted(demo["platform"].astype(str).unique())
+    assert dates_shown(at) == (dt.date(2025, 12, 4), dt.date(2025, 12, 31))
     assert_kpis_match(at, expected_comparison(demo, CampaignFilter()))
 
 
@@ -182,12 +228,14 @@ def test_top_campaigns_threshold_and_anomaly_section(at: AppTest, demo: pd.DataF
     assert {"Trend", "Breakdowns", "Top campaigns by conversion rate", "Anomalies", "Meta vs TikTok"} <= set(headers)
     at.number_input(key="ov_min_clicks").set_value(10**9).run()
     assert "No campaign has 1,000,000,000 clicks or more in this selection." in [i.value for i in at.info]
+    at.button(key="cf_dates_whole").click().run()  # the flags of the whole year
     counts = overview.anomaly_flags(cube.cube(demo))["flag"].value_counts()
     assert not counts.empty  # a year of noisy demo data always has some
     assert " · ".join(f"**{n:,}** {flag}" for flag, n in counts.items()) in [m.value for m in at.markdown]
 
 
 def test_trend_and_breakdown_controls(at: AppTest) -> None:
+    at.button(key="cf_dates_whole").click().run()  # whole months, none partly in range
     at.segmented_control(key="ov_freq").set_value("month").run()
     at.selectbox(key="ov_metric").set_value("cpa").run()
     at.toggle(key="ov_split").set_value(True).run()

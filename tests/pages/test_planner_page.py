@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipeline.modeling import planner
+from pipeline.modeling import optimizer, planner
 from pipeline.modeling.forecast import Forecaster
 from pipeline.modeling.store import load_forecaster
 from tests.pages.conftest import page_path
@@ -70,9 +70,9 @@ def test_optimise_and_compare_saved_scenarios(model: Forecaster) -> None:
     at.selectbox(key="objective").set_value("conversions").run()
     assert not at.exception
     lines = planner.build_plan(model, planner.starter_plan(model), 1000.0)
-    optimum = planner.optimize_budget(model, planner.default_bounds(lines), 1000.0, "conversions")
+    optimum = optimizer.optimize_budget(model, optimizer.default_bounds(lines), 1000.0, "conversions")
     current = model.predict(lines)["conversions"].sum()
-    sentence = planner.uplift_sentence(optimum.total["conversions"], current, "conversions")
+    sentence = optimizer.uplift_sentence(optimum.total["conversions"], current, "conversions")
     assert [s.value for s in at.success] == [sentence]
     assert "Save a plan" in at.info[0].value
     at.text_input(key="scenario_name").set_value("Base")
@@ -92,3 +92,17 @@ def test_reruns_keep_the_page_whole(model: Forecaster) -> None:  # speed: make b
         at.run()
     assert not at.exception
     assert isinstance(at.dataframe[0].value, pd.DataFrame)
+
+
+def test_spend_beyond_the_data_is_warned_on_the_plan_and_the_curves(model: Forecaster) -> None:
+    at = run_page()
+    lines = planner.build_plan(model, planner.starter_plan(model), 1000.0)
+    predicted, _ = planner.predict_plan(model, lines)
+    curve = planner.response_curve(model, lines.iloc[0].to_dict())
+    expected = [planner.range_warning(predicted), planner.curve_warning(curve)]
+    assert all(expected), expected  # $333 a line: beyond the demo's supported spend on some platform
+    shown = [w.value for w in at.warning]
+    assert all(message in shown for message in expected), shown
+    summary = next(d.value for d in at.dataframe if "marginal_roas" in d.value.columns)
+    assert list(summary["supported_spend"]) == pytest.approx(list(predicted["supported_spend"]))
+    assert not at.exception

@@ -233,7 +233,52 @@ def test_compare_periods_without_previous_data_gives_nan_changes(twenty_days: pd
     period = kpis.Period(pd.Timestamp("2025-01-01"), pd.Timestamp("2025-01-20"))
     table = kpis.compare_periods(twenty_days, period).set_index("metric")
     assert table.loc["spend", "current"] == 220.0
-    assert table.loc["spend", "previous"] == 0.0
-    assert math.isnan(table.loc["spend", "pct_change"])  # +220 on 0 is not a percentage
+    assert math.isnan(table.loc["spend", "previous"])  # before the data starts: unknown, not 0
+    assert math.isnan(table.loc["spend", "pct_change"])
     assert math.isnan(table.loc["cpa", "previous"])
     assert math.isnan(table.loc["cpa", "change"]) and math.isnan(table.loc["cpa", "better"])
+
+
+def test_recent_period_is_the_last_days_of_the_data() -> None:
+    first, last = pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-31")
+    assert kpis.recent_period(first, last) == kpis.Period(pd.Timestamp("2025-12-04"), last)
+    assert kpis.recent_period(first, last).days == kpis.RECENT_DAYS == 28
+    short = kpis.recent_period(pd.Timestamp("2025-12-20"), last)  # less data than the window: all of it
+    assert short == kpis.Period(pd.Timestamp("2025-12-20"), last)
+
+
+def test_previous_coverage_counts_the_previous_days_inside_the_data() -> None:
+    span = kpis.Period(pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-31"))
+    # The audit's case: 15 Jan - 14 Feb compares with 15 Dec - 14 Jan, of which the data holds 1-14 Jan.
+    partly = kpis.previous_coverage(kpis.Period(pd.Timestamp("2025-01-15"), pd.Timestamp("2025-02-14")), span)
+    assert partly.previous == kpis.Period(pd.Timestamp("2024-12-15"), pd.Timestamp("2025-01-14"))
+    assert (partly.covered_days, partly.complete) == (14, False)
+    fully = kpis.previous_coverage(kpis.Period(pd.Timestamp("2025-02-01"), pd.Timestamp("2025-02-28")), span)
+    assert (fully.covered_days, fully.complete) == (28, True)
+    whole = kpis.previous_coverage(span, span)
+    assert (whole.covered_days, whole.complete) == (0, False)
+    edge = kpis.previous_coverage(kpis.Period(pd.Timestamp("2025-01-29"), pd.Timestamp("2025-02-25")), span)
+    assert (edge.covered_days, edge.complete) == (28, True)  # 1-28 Jan: starts on the data's first day
+
+
+def test_compare_periods_shows_no_change_against_a_partly_covered_previous_period(twenty_days: pd.DataFrame) -> None:
+    # 6-20 Jan against 22 Dec - 5 Jan: the data starts on 1 Jan, so 5 of 15 previous days are known.
+    period = kpis.Period(pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-20"))
+    table = kpis.compare_periods(twenty_days, period).set_index("metric")
+    assert table.loc["spend", "current"] == 5 * 10.0 + 10 * 12.0
+    for column in ("previous", "change", "pct_change", "better"):
+        assert table[column].isna().all(), column  # not +240% on a third of a period
+    # The same previous period inside a longer span is compared as usual.
+    span = kpis.Period(pd.Timestamp("2024-12-01"), pd.Timestamp("2025-01-20"))
+    covered = kpis.compare_periods(twenty_days, period, span).set_index("metric")
+    assert covered.loc["spend", "previous"] == 50.0
+    assert covered.loc["spend", "pct_change"] == pytest.approx(170.0 / 50.0 - 1)
+
+
+def test_days_without_spend_inside_the_data_count_as_covered(twenty_days: pd.DataFrame) -> None:
+    paused = twenty_days.assign(spend=np.where(twenty_days["date"].dt.day <= 5, 0.0, twenty_days["spend"]))
+    period = kpis.Period(pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-10"))
+    table = kpis.compare_periods(paused, period).set_index("metric")
+    assert table.loc["spend", "previous"] == 0.0  # 1-5 Jan are in the data, paused: a real zero
+    assert table.loc["conversions", "pct_change"] == pytest.approx(0.0)
+    assert kpis.data_span(paused) == kpis.Period(pd.Timestamp("2025-01-01"), pd.Timestamp("2025-01-20"))

@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from pipeline.influencers.tracking import buyers_note
 from ui import format as fmt
 from ui.charts.base import MARGIN, marker_trace, platform_color, titled_figure
 
@@ -42,13 +43,13 @@ def revenue_payout_scatter(summary: pd.DataFrame) -> go.Figure:
             x=[0, top],
             y=[0, top],
             mode="lines",
-            name="Break-even (ROAS = 1)",
+            name="Break-even on revenue (ROAS = 1)",
             line={"color": "#D62728", "dash": "dash"},
             hoverinfo="skip",
         )
     )
     money_axis = {"tickprefix": "$", "tickformat": ",~s", "rangemode": "tozero"}
-    title = "Attributed revenue vs payout (above the line = profitable)"
+    title = "Attributed revenue vs payout (above the line = revenue exceeds payout)"
     return titled_figure(
         traces, title, fmt.axis_title("payout"), fmt.axis_title("revenue"), 440, xaxis=money_axis, yaxis=money_axis
     )
@@ -105,8 +106,9 @@ def timeline(frame: pd.DataFrame, name: str, freq: str) -> go.Figure:
 # ---------------------------------------------------------------- incrementality
 
 
-def forest_plot(frame: pd.DataFrame, dimension: str) -> go.Figure:
-    """iROAS with its interval per row of a breakdown, sorted, with the 1x break-even line.
+def forest_plot(frame: pd.DataFrame, dimension: str, break_even: float = BREAK_EVEN) -> go.Figure:
+    """iROAS with its interval per row of a breakdown, sorted, with the break-even line (1x on revenue; 1/margin
+    on gross profit, verdict.break_even_iroas).
 
     `frame` has label, iroas, iroas_ci_low, iroas_ci_high, p_value; rows without an estimate are left out
     and counted in the title.
@@ -116,7 +118,7 @@ def forest_plot(frame: pd.DataFrame, dimension: str) -> go.Figure:
     low = (shown["iroas"] - shown["iroas_ci_low"]).clip(lower=0).fillna(0)
     high = (shown["iroas_ci_high"] - shown["iroas"]).clip(lower=0).fillna(0)
     colors = np.where(
-        shown["iroas_ci_low"] > BREAK_EVEN, "#2e7d32", np.where(shown["iroas_ci_high"] < 1, "#c62828", "#555")
+        shown["iroas_ci_low"] > break_even, "#2e7d32", np.where(shown["iroas_ci_high"] < break_even, "#c62828", "#555")
     )
     hover = [
         f"{label}<br>iROAS {fmt.precise_multiple(v)} ({fmt.precise_multiple(lo)}–{fmt.precise_multiple(hi)})"
@@ -137,7 +139,8 @@ def forest_plot(frame: pd.DataFrame, dimension: str) -> go.Figure:
             name="iROAS",
         )
     )
-    figure.add_vline(x=BREAK_EVEN, line_dash="dash", line_color="#c62828", annotation_text="break-even 1x")
+    label = f"break-even {fmt.precise_multiple(break_even)}"
+    figure.add_vline(x=break_even, line_dash="dash", line_color="#c62828", annotation_text=label)
     note = f" ({omitted} without an estimate not shown)" if omitted else ""
     figure.update_layout(
         title=f"iROAS by {dimension} with 95% intervals{note}",
@@ -151,7 +154,9 @@ def forest_plot(frame: pd.DataFrame, dimension: str) -> go.Figure:
 
 
 def revenue_distribution(buyers: pd.DataFrame, histogram: pd.DataFrame) -> go.Figure:
-    """Left: share of users who bought, per group. Right: revenue per buyer, per group (share of buyers)."""
+    """Left: share of users who bought, per group. Right: revenue per buyer, per group (share of buyers). The title
+    says who bought as the data says it (tracking.buyers_note), never "most users buy nothing" when untrue."""
+    note = buyers_note(buyers)
     figure = make_subplots(
         rows=1, cols=2, column_widths=[0.3, 0.7], subplot_titles=("Users who bought", "Revenue per buyer")
     )
@@ -183,7 +188,7 @@ def revenue_distribution(buyers: pd.DataFrame, histogram: pd.DataFrame) -> go.Fi
             col=2,
         )
     figure.update_layout(
-        title="Revenue per user by group (most users buy nothing)",
+        title=f"Revenue per user by group ({note})" if note else "Revenue per user by group",
         barmode="group",
         bargap=0.05,
         height=360,

@@ -16,7 +16,17 @@ SEGMENT_COLORS = ("#1A9850", "#4C78A8", "#F58518", "#B279A2", "#E45756", "#72B7B
 MODEL_COLORS = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2")
 # Below the plot: long model names at the top collide with the title in narrow columns.
 LEGEND = {"orientation": "h", "yanchor": "top", "y": -0.22, "xanchor": "left", "x": 0.0}
-METRIC_NAMES = {"accuracy": "Accuracy", "f1": "F1", "roc_auc": "ROC AUC", "mae": "MAE", "rmse": "RMSE", "r2": "R²"}
+METRIC_NAMES = {
+    "accuracy": "Accuracy",
+    "balanced_accuracy": "Balanced accuracy",
+    "f1": "F1",
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR-AUC",
+    "mae": "MAE",
+    "rmse": "RMSE",
+    "r2": "R²",
+}
+BASELINE_COLOR = "#9E9E9E"  # grey: the bar to beat, not a contender
 
 
 def _figure(
@@ -82,19 +92,24 @@ def silhouette_line(scores: pd.DataFrame, best_k: int) -> go.Figure:
 
 
 def metric_bars(comparison: pd.DataFrame, task: str) -> go.Figure:
-    """Mean ± std over folds of each metric, one bar per model (training.comparison_table rows)."""
+    """Mean ± std over folds of each metric, one bar per model (scores.comparison_table rows); the
+    baseline in grey, and models that do not beat it named so in the legend."""
     part = comparison[comparison["task"] == task]
-    traces = [
-        go.Bar(
-            x=[METRIC_NAMES.get(m, m) for m in rows["metric"]],
-            y=rows["mean"],
-            name=str(model),
-            marker_color=MODEL_COLORS[i % len(MODEL_COLORS)],
-            error_y={"type": "data", "array": rows["std"].fillna(0).to_numpy()},
-            hovertemplate="%{x}: %{y:.3f}<extra>%{fullData.name}</extra>",
+    traces = []
+    for i, (model, rows) in enumerate(part.groupby("model", sort=False)):
+        is_baseline = bool(rows["is_baseline"].iloc[0])
+        loses = rows["beats_baseline"].iloc[0] is False
+        traces.append(
+            go.Bar(
+                x=[METRIC_NAMES.get(m, m) for m in rows["metric"]],
+                y=rows["mean"],
+                name=f"{model} (does not beat baseline)" if loses else str(model),
+                marker_color=BASELINE_COLOR if is_baseline else MODEL_COLORS[i % len(MODEL_COLORS)],
+                marker_pattern_shape="/" if loses else "",
+                error_y={"type": "data", "array": rows["std"].fillna(0).to_numpy()},
+                hovertemplate="%{x}: %{y:.3f}<extra>%{fullData.name}</extra>",
+            )
         )
-        for i, (model, rows) in enumerate(part.groupby("model", sort=True))
-    ]
     return _figure(traces, f"ROI {task} (mean ± std over folds)", "", "Score", barmode="group")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.inputs.ingest.vocabulary import BLANK_TOKENS, SCALE_SUFFIXES, STRIP_IN_NUMBERS
+from pipeline.inputs.ingest.vocabulary import BLANK_TOKENS, MISSING_TOKENS, SCALE_SUFFIXES, STRIP_IN_NUMBERS
 
 _FAST_STRIP_DOT = re.compile(r"[,\s$€£¥₹]")
 _FAST_STRIP_COMMA = re.compile(r"[.\s$€£¥₹]")
@@ -32,7 +32,9 @@ def parse_numbers(series: pd.Series, decimal_comma: bool = False) -> tuple[pd.Se
     """Export cells to floats: thousands separators, decimal commas, currency, "%" (as a fraction),
     "(12.50)" as negative, "3.3k" / "475.8m" / "29.0b" scaled.
 
-    Returns (values with blanks as 0 and junk as NaN, mask of non-blank cells that are not numbers).
+    Returns (values, mask of junk cells: non-blank, not a number and not a missing token). In the
+    values an empty cell is 0 (Meta leaves zero cells empty), an explicit missing token ("n/a", "-",
+    "null", ... MISSING_TOKENS) is NaN, and junk is NaN. So missing cells are `values.isna() & ~junk`.
     """
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
         values = series.astype("float64")
@@ -48,12 +50,14 @@ def parse_numbers(series: pd.Series, decimal_comma: bool = False) -> tuple[pd.Se
     rest = ~np.isfinite(values) & text.notna()  # "inf" parses but is no measure
     if rest.any():
         values[rest], bad[rest] = _parse_number_cells(text[rest], decimal_comma)
-    return values.fillna(0.0).mask(bad, np.nan), bad
+    return values.mask(text.isna(), 0.0), bad  # an empty cell (read as missing) is zero
 
 
 def _parse_number_cells(text: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Series]:
-    """The full pass: blanks, "(negatives)", percent, k/m/b suffixes and currency codes."""
-    blank = blank_cells(text)
+    """The full pass: blanks, missing tokens, "(negatives)", percent, k/m/b suffixes and currency codes."""
+    stripped = text.str.strip().str.lower()
+    missing = stripped.isin(MISSING_TOKENS).fillna(False)
+    blank = text.isna() | (stripped == "").fillna(False)
     cleaned = text.str.replace("−", "-", regex=False).str.replace(STRIP_IN_NUMBERS, "", regex=True)
     negative = cleaned.str.startswith("(") & cleaned.str.endswith(")")
     cleaned = cleaned.str.strip("()")
@@ -67,8 +71,8 @@ def _parse_number_cells(text: pd.Series, decimal_comma: bool) -> tuple[pd.Series
         cleaned = cleaned.str.replace(",", "", regex=False)
     values = pd.to_numeric(cleaned, errors="coerce").astype("float64") * scale
     values = values.where(~percent.fillna(False), values / 100.0).where(~negative.fillna(False), -values)
-    bad = ~blank & ~np.isfinite(values)
-    return values.mask(blank, 0.0).mask(bad, np.nan), bad
+    bad = ~blank & ~missing & ~np.isfinite(values)
+    return values.mask(blank, 0.0).mask(bad | missing, np.nan), bad
 
 
 def _guess_dayfirst(texts: pd.Index) -> bool:

@@ -9,7 +9,11 @@ Decisions worth knowing:
 - conversions > clicks is kept, not dropped: Meta, TikTok and Google Ads count view-through and
   cross-device conversions, so more conversions than clicks is real (218 of the 1,143 rows of the
   public Facebook data set have it). clicks > impressions is impossible and is dropped.
-- Blank measure cells mean zero (Meta leaves zero cells empty); blank dimension cells become "(none)".
+- Empty measure cells mean zero (Meta leaves zero cells empty); an explicit missing token ("n/a", "N/A",
+  "-", "null", "none") is missing (NaN), not zero, and is counted in `missing`. Totals and KPIs then
+  skip those cells (pandas and SQL sums ignore NaN): a ratio is Σnumerator/Σdenominator over the cells
+  that are known. A campaign file with no number in any measure column is refused. Blank dimension
+  cells become "(none)".
 - Summary rows are Google Ads "Total: ..." rows and Meta's total row, recognised as a row whose
   every dimension (campaign, ad set, device, ...) is blank; they are dropped as "summary row".
 - Without a platform column the platform comes from the export's header fingerprint (Meta,
@@ -53,6 +57,7 @@ class IngestResult:
     platforms: list[str] = field(default_factory=list)  # campaigns only
     uncertain: list[str] = field(default_factory=list)  # source headers mapped by a fuzzy guess
     assumptions: dict[str, float] = field(default_factory=dict)  # values used for estimation
+    missing: dict[str, int] = field(default_factory=dict)  # campaigns: measure -> cells left missing ("n/a")
 
 
 def ingest(
@@ -99,9 +104,12 @@ def ingest(
         platforms=parts["platforms"],
         uncertain=uncertain,
         assumptions=parts["assumptions"],
+        missing=parts["missing"],
     )
 
 
 def campaign_totals(frame: pd.DataFrame) -> dict[str, float]:
-    """Σ spend, impressions, clicks, conversions and revenue (NaN for a column the frame lacks)."""
-    return {key: float(frame[key].sum()) if key in frame.columns else float("nan") for key in TOTAL_KEYS}
+    """Σ spend, impressions, clicks, conversions and revenue over the known cells (missing "n/a" cells
+    are skipped; NaN for a column the frame lacks or whose every cell is missing)."""
+    # min_count=1: a column whose every cell is missing totals NaN (unknown), not 0.
+    return {key: float(frame[key].sum(min_count=1)) if key in frame.columns else float("nan") for key in TOTAL_KEYS}

@@ -90,7 +90,8 @@ def _summary_rows(frame: pd.DataFrame, text_columns: list[str]) -> np.ndarray:
 
 
 def _campaign_measures(frame: pd.DataFrame, decimal_comma: bool, drops: _Drops) -> None:
-    """Parse measures in place and drop junk, negative and impossible rows (in DROP_REASONS order)."""
+    """Parse measures in place and drop junk, negative and impossible rows (in DROP_REASONS order).
+    A cell holding a missing token ("n/a", "-", "null") stays NaN: the row is kept, that value is unknown."""
     bad = np.zeros(len(frame), dtype=bool)
     for measure in CAMPAIGN_MEASURES:
         if measure in frame.columns:
@@ -105,6 +106,22 @@ def _campaign_measures(frame: pd.DataFrame, decimal_comma: bool, drops: _Drops) 
     drops.add("negative number", (frame[counts] < 0).any(axis=1) if counts else np.zeros(len(frame), bool))
     if {"clicks", "impressions"} <= set(frame.columns):
         drops.add("clicks > impressions", frame["clicks"] > frame["impressions"])
+
+
+def _refuse_without_numbers(frame: pd.DataFrame) -> None:
+    """One sentence when no kept row has a number in any measure column (all missing tokens)."""
+    present = [m for m in CAMPAIGN_MEASURES if m in frame.columns]
+    if len(frame) and present and not frame[present].notna().to_numpy().any():
+        raise IngestError(
+            f"No row has a usable number in any measure column ({', '.join(present)}): every such cell is "
+            "a missing value like n/a, - or null."
+        )
+
+
+def missing_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """Measure cells left missing (a missing token in the file, or estimated from one), per column."""
+    counts = {m: int(frame[m].isna().sum()) for m in CAMPAIGN_MEASURES if m in frame.columns}
+    return {m: n for m, n in counts.items() if n}
 
 
 def _estimate_measures(frame: pd.DataFrame, values: dict[str, float]) -> tuple[list[str], dict[str, float]]:
@@ -138,12 +155,20 @@ def _campaign_dimensions(frame: pd.DataFrame, platform: str | None) -> None:
 
 
 def _validate(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
-    """The boundary check; cleaning already removed bad rows, so a failure here is reported, not hidden."""
+    """The boundary check; cleaning already removed bad rows, so a failure here is reported, not hidden.
+
+    Campaign measures may be missing (a "n/a" cell), so they are nullable here, and the table-wide checks
+    (clicks <= impressions) look only at the rows where both sides are known."""
     columns = {name: column for name, column in schema.columns.items() if name in frame.columns}
     checks = schema.checks if {"clicks", "impressions"} <= set(frame.columns) or schema.name != "campaigns" else []
-    subset = pa.DataFrameSchema(columns, checks=checks, strict=False, name=schema.name)
+    known = frame
+    if schema.name == "campaigns":
+        nullable = {m: {"nullable": True} for m in CAMPAIGN_MEASURES if m in columns}
+        columns = pa.DataFrameSchema(columns).update_columns(nullable).columns
+        known = frame.dropna(subset=[c for c in ("clicks", "impressions") if c in frame.columns])
     try:
-        return subset.validate(frame, lazy=True)
+        pa.DataFrameSchema(checks=checks, name=schema.name).validate(known, lazy=True)
+        return pa.DataFrameSchema(columns, strict=False, name=schema.name).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         case = exc.failure_cases.iloc[0]
         raise IngestError(
@@ -207,6 +232,7 @@ def ingest_campaigns(
     _campaign_measures(frame, table.decimal_comma, drops)
     if drops.dropped.any():
         frame = frame.loc[~drops.dropped].reset_index(drop=True)
+    _refuse_without_numbers(frame)
     more, more_used = _estimate_measures(frame, values)
     estimated += more
     used |= more_used
@@ -215,9 +241,12 @@ def ingest_campaigns(
     _numeric_extras(frame, extras, table.decimal_comma)
     frame = _order_columns(frame, mapping)
     if len(frame):
+        unknown = frame[[m for m in CAMPAIGN_MEASURES if m in frame.columns]].isna()
         frame = tidy_campaigns(_validate(frame, SCHEMAS["campaigns"]))
+        frame[list(unknown.columns)] = frame[list(unknown.columns)].mask(unknown)  # tidy zero-fills; keep unknown
     platforms = sorted(str(p) for p in frame["platform"].unique()) if len(frame) else []
-    return {"frame": frame, "drops": drops, "estimated": estimated, "assumptions": used, "platforms": platforms}
+    parts = {"frame": frame, "drops": drops, "estimated": estimated, "assumptions": used, "platforms": platforms}
+    return parts | {"missing": missing_counts(frame)}
 
 
 # --------------------------------------------------------------------------- influencer tables
@@ -249,10 +278,13 @@ def ingest_influencer_kind(kind: str, table: RawTable, mapping: dict[str, str]) 
         if str(c.dtype).startswith(("int", "float")) and n in frame and n != "group"
     ]
     bad = np.zeros(len(frame), dtype=bool)
+    unknown = np.zeros(len(frame), dtype=bool)
     for column in numeric:
         frame[column], junk = parse_numbers(frame[column], table.decimal_comma)
         bad |= junk.to_numpy()
+        unknown |= frame[column].isna().to_numpy() & ~junk.to_numpy()
     drops.add("unparseable number", bad | _bad_integers(frame))
+    drops.add("missing number", unknown)  # "n/a" followers or payout: these tables have no room for unknowns
     amounts = [n for n in numeric if n not in ID_COLUMNS]  # long numeric ids are legitimate
     drops.add("number too large", (frame[amounts].abs() > MAX_NUMBER).any(axis=1))
     drops.add("negative number", (frame[numeric] < 0).any(axis=1))
@@ -264,7 +296,7 @@ def ingest_influencer_kind(kind: str, table: RawTable, mapping: dict[str, str]) 
     frame = frame[[*[c for c in schema.columns if c in frame], *[c for c in frame if c not in schema.columns]]]
     if len(frame):
         frame = _validate(frame, schema)
-    return {"frame": frame, "drops": drops, "estimated": [], "assumptions": {}, "platforms": []}
+    return {"frame": frame, "drops": drops, "estimated": [], "assumptions": {}, "platforms": [], "missing": {}}
 
 
 def _bad_integers(frame: pd.DataFrame) -> np.ndarray:

@@ -27,6 +27,7 @@ DROP_REASONS = (
     "missing id",
     "group not 0 or 1",
     "unparseable number",
+    "missing number",
     "number too large",
     "negative money",
     "negative number",
@@ -235,7 +236,10 @@ UNIQUE_IDS = {"influencers": "id", "payouts": "influencer_id"}
 GROUP_VALUES = {"1": 1, "0": 0, "exposed": 1, "treatment": 1, "test": 1, "control": 0, "holdout": 0}
 
 SCALE_SUFFIXES = {"k": 1e3, "m": 1e6, "b": 1e9}  # "475.8m" followers in influencer exports
-BLANK_TOKENS = ("", "-", "--", "—", "n/a", "na", "none", "null", "nan")
+# Cells that say "no value": an explicit missing token is missing (NaN) in a number column, while an
+# empty cell is zero there (Meta leaves zero cells empty on purpose). Both are blank for dates and names.
+MISSING_TOKENS = ("-", "--", "—", "n/a", "na", "none", "null", "nan")
+BLANK_TOKENS = ("", *MISSING_TOKENS)
 # Currency symbols, codes and digit-group spaces a number cell may carry; cells.py strips them before parsing,
 # reading.py before voting on the decimal separator.
 STRIP_IN_NUMBERS = re.compile(r"[\s\u00a0\u202f'’$€£¥₹]|(?i:usd|eur|gbp|cad|aud|chf|jpy|inr|sek|nok|dkk|pln|brl|mxn)")

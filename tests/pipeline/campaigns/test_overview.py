@@ -140,12 +140,52 @@ def test_a_campaign_on_two_platforms_is_judged_per_platform() -> None:
 
 
 def steady_campaign(days: int = 45, spike_day: int = 40, seed: int = 1) -> pd.DataFrame:
-    """One campaign with spend ~100/day (± noise), 10 conversions a day, and a spend spike on `spike_day`."""
+    """One campaign with spend ~100/day (± noise), 40 conversions a day, and a spend spike on `spike_day`."""
     rng = np.random.default_rng(seed)
     dates = pd.date_range("2025-01-01", periods=days, freq="D")
     spend = 100.0 + rng.normal(0, 5, days)
     spend[spike_day] = 200.0
-    return rows([(d, "Meta", "Steady", "Mobile", s, 100, 10, 500.0) for d, s in zip(dates, spend, strict=True)])
+    return rows([(d, "Meta", "Steady", "Mobile", s, 100, 40, 500.0) for d, s in zip(dates, spend, strict=True)])
+
+
+def poisson_campaigns(
+    series: int = 40, days: int = 365, per_day: float = 20.0, seed: int = 7, planted: dict[int, float] | None = None
+) -> pd.DataFrame:
+    """`series` campaigns with lognormal daily spend around 100 and Poisson conversions at a fixed true CPA of
+    100/`per_day`: no anomaly unless `planted` maps a day number to a factor on that day's expected
+    conversions in every campaign (0.3 = CPA about 3.3x, 3.0 = CPA a third)."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2025-01-01", periods=days, freq="D")
+    spend = np.round(100.0 * rng.lognormal(0.0, 0.25, (days, series)), 2)
+    factor = np.ones(days)
+    for day, times in (planted or {}).items():
+        factor[day] = times
+    conversions = rng.poisson(spend / 100.0 * per_day * factor[:, None])
+    records = [
+        (dates[d], "Meta", f"C{c:02d}", "Mobile", spend[d, c], 1000, int(conversions[d, c]), 0.0)
+        for d in range(days)
+        for c in range(series)
+    ]
+    return rows(records)
+
+
+def cpa_flag_counts(flags: pd.DataFrame) -> tuple[int, int]:
+    """(CPA above, CPA below) flag counts."""
+    counts = flags["flag"].value_counts()
+    return int(counts.get("CPA above baseline", 0)), int(counts.get("CPA below baseline", 0))
+
+
+def scored_days(frame: pd.DataFrame) -> int:
+    """Campaign-days with spend and conversions after each series' first ANOMALY_MIN_HISTORY days: the days a
+    CPA z is taken on (every day has spend in these frames, so the history is complete)."""
+    daily = cube.rollup(frame, ["platform", "campaign", "date"], measures=("spend", "conversions"))
+    daily = daily[(daily["spend"] > 0) & (daily["conversions"] > 0)]
+    first = daily.groupby(["platform", "campaign"], observed=True)["date"].transform("min")
+    return int((daily["date"] >= first + pd.Timedelta(days=overview.ANOMALY_MIN_HISTORY)).sum())
+
+
+# Two-sided P(|Z| >= 2.5) for a standard normal: the share of days a symmetric rule flags by chance.
+NOMINAL_RATE = math.erfc(overview.ANOMALY_Z / math.sqrt(2))
 
 
 def test_a_spend_spike_is_flagged_against_a_baseline_without_itself() -> None:
@@ -158,7 +198,7 @@ def test_a_spend_spike_is_flagged_against_a_baseline_without_itself() -> None:
     assert hit["baseline"] == pytest.approx(previous_30.mean())
     assert hit["z"] == pytest.approx((200.0 - previous_30.mean()) / previous_30.std())
     assert hit["platform"] == "Meta" and hit["campaign"] == "Steady"
-    # With 10 conversions every day, the spike is also a CPA spike (20 vs ~10).
+    # With 40 conversions on twice the spend, the spike is also a CPA spike (5 vs ~2.5), far beyond Poisson noise.
     assert "CPA above baseline" in flags.loc[flags["date"] == pd.Timestamp("2025-02-10"), "flag"].tolist()
 
 
@@ -213,3 +253,52 @@ def test_flags_on_the_demo_data_are_well_formed(demo: pd.DataFrame) -> None:
     assert (scored["z"].abs() >= overview.ANOMALY_Z).all()
     assert flags["date"].is_monotonic_decreasing
     assert flags["platform"].notna().all()
+    # The demo data plants no CPA anomaly: CPA flags stay near the chance rate, about as many below as above.
+    above, below = cpa_flag_counts(flags)
+    assert (above + below) / scored_days(demo) <= 2 * NOMINAL_RATE
+    assert min(above, below) >= 0.4 * max(above, below)
+
+
+def test_cpa_flags_without_anomalies_stay_near_the_nominal_rate_on_both_sides() -> None:
+    frame = poisson_campaigns()
+    above, below = cpa_flag_counts(overview.anomaly_flags(frame))
+    days = scored_days(frame)
+    # A rolling 30-day baseline adds its own estimation noise, so allow up to 1.6x the normal-theory rate.
+    assert 0.5 * NOMINAL_RATE <= (above + below) / days <= 1.6 * NOMINAL_RATE
+    for side in (above, below):  # each tail holds about half of the nominal rate
+        assert 0.25 * NOMINAL_RATE <= side / days <= 0.8 * NOMINAL_RATE
+
+
+def test_planted_cpa_anomalies_are_found_in_the_right_direction() -> None:
+    planted = {100: 0.3, 180: 0.3, 250: 3.0, 320: 3.0}
+    flags = overview.anomaly_flags(poisson_campaigns(per_day=40.0, planted=planted))
+    dates = pd.date_range("2025-01-01", periods=365, freq="D")
+    for day, factor in planted.items():
+        hits = flags[flags["date"] == dates[day]]
+        wanted = "CPA above baseline" if factor < 1 else "CPA below baseline"
+        assert (hits["flag"] == wanted).sum() >= 38, (day, hits["flag"].value_counts().to_dict())  # of 40
+    chance = flags[flags["flag"].str.startswith("CPA") & ~flags["date"].isin(dates[list(planted)])]
+    assert len(chance) <= 1.6 * NOMINAL_RATE * 40 * 365
+
+
+def test_cpa_z_matches_a_direct_poisson_computation() -> None:
+    rng = np.random.default_rng(5)
+    spend = rng.lognormal(4.0, 0.4, (90, 3))
+    conversions = rng.poisson(spend / 8.0 * rng.gamma(4.0, 0.25, (90, 3))).astype("float64")  # overdispersed
+    spend[rng.random((90, 3)) < 0.1] = np.nan  # days without a row
+    baseline, z = overview._cpa_z(spend, conversions, 30, 7)
+    for day in range(90):
+        for col in range(3):
+            window = slice(max(day - 30, 0), day)
+            s, c = spend[window, col], conversions[window, col]
+            keep = np.isfinite(s) & (s > 0)
+            s, c = s[keep], c[keep]
+            if len(s) < 7 or not np.isfinite(spend[day, col]) or conversions[day, col] == 0:
+                assert math.isnan(z[day, col])
+                continue
+            rate = c.sum() / s.sum()
+            assert baseline[day, col] == pytest.approx(s.sum() / c.sum())
+            residuals = [overview._poisson_deviance(np.array(x), np.array(e)) for x, e in zip(c, s * rate, strict=True)]
+            dispersion = max(float(np.sum(np.square(residuals))) / (len(s) - 1), 1.0)
+            expected = -overview._poisson_deviance(np.array(conversions[day, col]), np.array(spend[day, col] * rate))
+            assert z[day, col] == pytest.approx(expected / math.sqrt(dispersion), rel=1e-9)

@@ -63,6 +63,35 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path: Path, capsys: pytest.Capt
     assert code == 2 and "could not be read" in err
 
 
-def test_cli_handler_rejects_a_bad_expected_share(demo_dir: Path) -> None:
+@pytest.mark.parametrize("share", [1.5, 0.0, 1.0, -0.2])
+def test_cli_handler_rejects_a_bad_expected_share(demo_dir: Path, share: float) -> None:
+    """0 used to become the 0.5 default silently (`share or 0.5`); it is as wrong as 1.5."""
     with pytest.raises(commands.CliError, match="expected-share"):
-        commands.command_incrementality(argparse.Namespace(directory=demo_dir, expected_share=1.5, backend=None))
+        commands.command_incrementality(argparse.Namespace(directory=demo_dir, expected_share=share, backend=None))
+
+
+def test_cli_expected_share_zero_exits_2(demo_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(["incrementality", str(demo_dir), "--expected-share", "0", "--json"], capsys)
+    assert code == 2 and out == "" and "expected-share" in err
+
+
+def test_cli_gives_no_verdict_on_buyers_only_tables(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The influencer seed's own tables (buyers only, 6% in both groups) used to get '… above break-even'."""
+    code, out, err = run_cli(["incrementality", str(shared_data / "peers" / "influencer-roi"), "--json"], capsys)
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["verdict"].startswith("No verdict") and "break-even" not in result["verdict"]
+    failed = {g["name"] for g in result["guardrails"] if g["status"] == "fail"}
+    assert {"Users in both groups", "Non-buyers tracked", "Plausible lift"} <= failed
+
+
+def test_cli_demo_passes_every_guardrail_and_reports_the_stratified_estimate(
+    demo_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(["incrementality", str(demo_dir), "--json"], capsys)
+    assert code == 0, err
+    result = json.loads(out)
+    assert {g["status"] for g in result["guardrails"]} == {"pass"}
+    low, high = result["stratified"]["iroas_ci"]
+    assert low < result["stratified"]["iroas"] < high
+    assert result["stratified"]["iroas"] == pytest.approx(result["iroas"], abs=0.05)  # even splits: close to pooled

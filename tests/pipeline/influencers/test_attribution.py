@@ -62,7 +62,9 @@ def test_summary_attributes_exposed_users_only(tables: dict[str, pd.DataFrame]) 
     assert summary.loc[1, "engagement_rate"] == pytest.approx(150.0 / 2000.0)
     assert summary.loc[1, "cpe"] == pytest.approx(50.0 / 150.0)
     assert summary.loc[2, "roas"] == pytest.approx(0.5)
-    assert summary.loc[2, "profit"] == -40.0
+    # Revenue − payout, named for what it is: without the cost of goods it is not profit.
+    assert summary.loc[2, "revenue_minus_payout"] == -40.0
+    assert "profit" not in summary.columns
 
 
 def test_zero_payout_gives_nan_never_inf(tables: dict[str, pd.DataFrame]) -> None:

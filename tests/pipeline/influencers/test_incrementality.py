@@ -149,22 +149,6 @@ def test_contaminated_users_match_truth() -> None:
     assert report.overall.exposed_users + report.overall.control_users == clean_users
 
 
-def test_srm_warning_on_a_60_40_split() -> None:
-    rng = np.random.default_rng(4)
-    n = 10_000
-    group = (rng.random(n) < 0.6).astype(int)
-    tracking = tracking_frame(
-        [(i, g, float(rng.poisson(0.1) * 30), 1, "A", "C1", "Instagram") for i, g in enumerate(group)]
-    )
-    report = inc.analyse(tracking, pd.DataFrame({"influencer_id": [1], "total_payout": [500.0]}), breakdowns=())
-    assert report.srm_p_value < 1e-10
-    assert any("Sample ratio mismatch" in w for w in report.warnings)
-    planned = inc.analyse(
-        tracking, pd.DataFrame({"influencer_id": [1], "total_payout": [500.0]}), expected_exposed_share=0.6
-    )
-    assert not any("Sample ratio mismatch" in w for w in planned.warnings)
-
-
 def test_empty_control_gives_a_problem_not_an_exception() -> None:
     result = inc.compare_groups(np.array([1.0, 2.0]), np.array([]), 10.0)
     assert result.problem is not None and "no control users" in result.problem
@@ -234,3 +218,18 @@ def test_unusable_input_raises_one_sentence() -> None:
         inc.analyse(good, payouts.rename(columns={"total_payout": "amount"}))
     with pytest.raises(inc_tracking.IncrementalityInputError, match="'revenue'"):
         inc.analyse(good.assign(revenue=["5", "abc"]), payouts)
+
+
+def test_buyers_note_says_most_users_buy_nothing_only_when_true() -> None:
+    few = pd.DataFrame({"group": [1, 1, 1, 0, 0, 0, 0], "revenue": [0.0, 0.0, 30.0, 0.0, 0.0, 0.0, 20.0]})
+    assert inc_tracking.buyers_note(inc_tracking.buyer_summary(few)) == "most users buy nothing"
+    everyone = few.assign(revenue=few["revenue"] + 1.0)  # the influencer seed's tables: buyers only
+    assert (
+        inc_tracking.buyers_note(inc_tracking.buyer_summary(everyone))
+        == "100% of exposed and 100% of control users bought"
+    )
+    half = pd.DataFrame({"group": [1, 1, 0, 0, 0, 0], "revenue": [5.0, 0.0, 1.0, 0.0, 0.0, 0.0]})
+    assert (
+        inc_tracking.buyers_note(inc_tracking.buyer_summary(half)) == "50% of exposed and 25% of control users bought"
+    )
+    assert inc_tracking.buyers_note(pd.DataFrame()) == ""

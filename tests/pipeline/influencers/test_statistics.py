@@ -65,14 +65,43 @@ BASIS = inc_stats.PowerBasis(
     revenue_per_control_user=2.5, exposed_variance=90.0, control_variance=80.0, exposed_users=5_000, control_users=5_000
 )
 
+# A zero-heavy revenue population: 10% of users buy, spending Gamma(2, 15) (mean $30). Per user: mean 3 and
+# variance E[x²] − 3² = 0.1 · (2 · 15² + 30²) − 9 = 126. Exposed users are the same population shifted by a
+# constant, so both variances are 126 and the power formula's inputs are known exactly.
+SIMULATED = inc_stats.PowerBasis(3.0, 126.0, 126.0, 0, 0)
+SIMULATIONS = 1_000  # detection rate within ±0.04 of the truth (3.2 binomial standard errors at 80%)
+
+
+def detection_rate(lift: float, n: int, seed: int) -> float:
+    """Share of simulated tests with n users per group whose Welch test (two-sided, α = 0.05) detects `lift`."""
+    rng = np.random.default_rng(seed)
+    detected = 0
+    for _ in range(SIMULATIONS):
+        control = np.where(rng.random(n) < 0.1, rng.gamma(2.0, 15.0, n), 0.0)
+        exposed = np.where(rng.random(n) < 0.1, rng.gamma(2.0, 15.0, n), 0.0) + lift * 3.0
+        detected += inc_stats.welch_p_value(exposed, control) < inc_stats.ALPHA
+    return detected / SIMULATIONS
+
+
+@pytest.mark.parametrize("n", [1_000, 4_000])
+def test_minimum_detectable_lift_is_detected_80_percent_of_the_time(n: int) -> None:
+    mde = inc_stats.minimum_detectable_lift(SIMULATED, n, n)
+    assert detection_rate(mde, n, seed=n) == pytest.approx(inc_stats.POWER, abs=0.04)
+    assert detection_rate(mde / 2, n, seed=n + 1) < 0.4  # half the MDE: power ≈ 29%
+
 
 def test_minimum_detectable_lift_shrinks_with_n() -> None:
     small = inc_stats.minimum_detectable_lift(BASIS, 1_000, 1_000)
     large = inc_stats.minimum_detectable_lift(BASIS, 4_000, 4_000)
-    assert small > large > 0
     assert small / large == pytest.approx(2.0)  # ∝ 1/√n
     z = 1.959963984540054 + 0.8416212335729143
     assert inc_stats.minimum_detectable_lift(BASIS) == pytest.approx(z * math.sqrt(90 / 5_000 + 80 / 5_000) / 2.5)
+
+
+def test_users_needed_give_80_percent_power_by_simulation() -> None:
+    needed = int(inc_stats.users_needed_per_group(SIMULATED, 0.15))
+    assert detection_rate(0.15, needed, seed=7) == pytest.approx(inc_stats.POWER, abs=0.04)
+    assert detection_rate(0.15, needed // 4, seed=8) < 0.4  # a quarter of the users: power ≈ 29%
 
 
 @pytest.mark.parametrize("n", [500, 12_345, 200_000])
@@ -80,6 +109,19 @@ def test_users_needed_is_the_inverse_of_the_mde(n: int) -> None:
     mde = inc_stats.minimum_detectable_lift(BASIS, n, n)
     assert inc_stats.users_needed_per_group(BASIS, mde) in (n, n + 1)  # rounded up
     assert inc_stats.users_needed_per_group(BASIS, 2 * mde) == pytest.approx(n / 4, abs=1)
+
+
+@pytest.mark.parametrize(("n1", "n0"), [(35_985, 35_727), (1_080, 990), (100, 9_000)])
+def test_equal_group_size_has_the_observed_groups_mde(n1: int, n0: int) -> None:
+    # The page's power calculator starts at this size, so its tile equals the caption's "today's groups" figure
+    # (it used min(n1, n0): 8.1% vs 8.0% on the demo, 34.7% vs 33.2% on the influencer seed's tables).
+    basis = dataclasses.replace(BASIS, exposed_users=n1, control_users=n0)
+    equal = inc_stats.equal_group_size(basis)
+    assert inc_stats.minimum_detectable_lift(basis, equal, equal) == pytest.approx(
+        inc_stats.minimum_detectable_lift(basis), rel=1e-12
+    )
+    assert min(n1, n0) <= equal <= max(n1, n0)
+    assert math.isnan(inc_stats.equal_group_size(dataclasses.replace(BASIS, control_users=0)))
 
 
 def test_power_undefined_cases_are_nan() -> None:

@@ -136,6 +136,17 @@ def test_fixes_found_by_the_corpus() -> None:
     assert time.perf_counter() - started < 1.0
 
 
+def test_blank_measures_are_zero_but_missing_tokens_are_refused() -> None:
+    """The corpus's every_measure_blank stays accepted as zeros (Meta writes zero as an empty cell); the same
+    file with explicit "n/a" / "-" / "null" cells has no number at all and is refused (it loaded as zeros)."""
+    blank = ingest_item(BY_SLUG["every_measure_blank"])
+    assert campaign_totals(blank.frame)["spend"] == 0.0 and blank.missing == {}
+    missing = BY_SLUG["every_measure_blank"].content.replace(b"Mobile,,,,,", b"Mobile,n/a,-,null,N/A,none")
+    with pytest.raises(IngestError, match="No row has a usable number in any measure column") as refused:
+        ingest(missing, name="missing_measures.csv")
+    assert_one_sentence(str(refused.value))
+
+
 @pytest.mark.parametrize("item", CORPUS, ids=lambda i: i.slug)
 def test_cli_answers_json_or_one_error_line(item: HostileFile, cli_results: dict) -> None:
     proc = cli_results[item.slug]

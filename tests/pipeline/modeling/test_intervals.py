@@ -24,3 +24,59 @@ def test_calibrated_band_covers_90_percent_of_new_rows() -> None:
     inside = (y[4000:] >= low) & (y[4000:] <= high)
     assert 0.87 <= inside.mean() <= 0.93
     assert 0.85 <= inside[z[4000:] < 1].mean() <= 0.95  # per volume bin, not only on average
+
+
+def correlated_lines(seed: int, days: int = 150, units: int = 30) -> dict[str, np.ndarray]:
+    """Lines (3 per unit, every day) whose errors share the day's shock and the unit's own effect, each line
+    with a band that covers 90% of its own errors: sums of such lines are wider than independence says."""
+    rng = np.random.default_rng(seed)
+    day = np.repeat(np.arange(days), units * 3)
+    unit = np.tile(np.repeat(np.arange(units), 3), days)
+    error = rng.normal(0, 1, days)[day] + rng.normal(0, 1, units)[unit] + rng.normal(0, 1, day.size)
+    point = np.full(day.size, 100.0)
+    half = 1.645 * np.sqrt(3.0)  # the 90% half-width of one line's error (variance 3)
+    return {"day": day, "unit": unit, "actual": point + error, "point": point, "lo": point - half, "hi": point + half}
+
+
+def plan_coverage(lines: dict[str, np.ndarray], correlation: intervals.Correlation, plans: int = 600) -> float:
+    """Share of random plans (one day, a random subset of the units) whose total lies in its band."""
+    rng = np.random.default_rng(1)
+    n_units = lines["unit"].max() + 1
+    covered = []
+    for _ in range(plans):
+        chosen = rng.permutation(n_units)[: rng.integers(1, n_units + 1)]
+        rows = (lines["day"] == rng.integers(lines["day"].max() + 1)) & np.isin(lines["unit"], chosen)
+        low, high = intervals.total_bounds(
+            lines["point"][rows], lines["lo"][rows], lines["hi"][rows], correlation, lines["unit"][rows]
+        )
+        covered.append(low <= lines["actual"][rows].sum() <= high)
+    return float(np.mean(covered))
+
+
+def test_plan_totals_are_calibrated_on_correlated_lines() -> None:
+    calibration, new = correlated_lines(0), correlated_lines(1)  # other days and other units
+    line_inside = (new["actual"] >= new["lo"]) & (new["actual"] <= new["hi"])
+    assert 0.87 <= line_inside.mean() <= 0.93  # each line's own band is right
+    independent = ((0.0, 0.0), (0.0, 0.0))  # root of summed squares: what plan totals used before
+    assert plan_coverage(new, independent) < 0.75
+    fitted = intervals.calibrate_total(
+        calibration["day"],
+        calibration["unit"],
+        calibration["actual"],
+        calibration["point"],
+        calibration["lo"],
+        calibration["hi"],
+    )
+    assert 0.85 <= plan_coverage(new, fitted) <= 0.95
+    summed = intervals.UNCALIBRATED  # the lines' bounds added up: over-covers
+    assert plan_coverage(new, summed) > 0.95
+
+
+def test_few_calibration_days_keep_the_summed_bounds() -> None:
+    lines = correlated_lines(0, days=5)
+    assert (
+        intervals.calibrate_total(
+            lines["day"], lines["unit"], lines["actual"], lines["point"], lines["lo"], lines["hi"]
+        )
+        == intervals.UNCALIBRATED
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import re
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.inputs import demo
-from pipeline.modeling import report, store
+from pipeline.modeling import report, roi, store
 from tests.pipeline.modeling.trained import demo_models
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -47,6 +48,19 @@ def test_numbers_come_from_the_saved_metadata(html_report: str, models_dir: Path
     assert f"{coverage:.1%}" in html_report
     assert "5,000 daily rows" in html_report
     assert f"k = {metadata['segments']['metrics']['k']}" in html_report
+
+
+def test_report_shows_the_baselines_and_the_models_that_do_not_beat_them(html_report: str, models_dir: Path) -> None:
+    metadata = store.load_models(models_dir).metadata
+    for first, others in (("roi_clf_logistic", roi.CLASSIFIERS), ("roi_reg_linear", roi.REGRESSORS)):
+        baseline = metadata[first]["baseline"]
+        assert html.escape(baseline["label"]) in html_report
+        losers = [metadata[n]["label"] for n in others if not metadata[n]["beats_baseline"]]
+        task = metadata[first]["task"]
+        sentence = next(line for line in html_report.split("<p") if f"ROI {task}:" in line)
+        verdict = f": {', '.join(losers)}." if losers else "every model beats its baseline"
+        assert verdict in sentence
+    assert "✗ does not beat it" in html_report or all(m.get("beats_baseline", True) for m in metadata.values())
 
 
 def test_weekly_unit_kpis_are_ratios_of_sums(demo_dir: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
 
 import data_generation
 from pipeline.inputs import demo
@@ -48,12 +50,69 @@ def test_features_are_ratios_of_sums() -> None:
     assert units.loc["B · Broad", "roi"] == pytest.approx((20 - 50) / 50)
 
 
-def test_k_is_chosen_by_silhouette_within_2_to_8(result: segments.SegmentResult) -> None:
-    assert 2 <= result.k <= 8
-    assert list(result.silhouette["k"]) == list(range(2, 9))
-    assert result.score == pytest.approx(result.silhouette["silhouette"].max())
-    assert result.k == int(result.silhouette.loc[result.silhouette["silhouette"].idxmax(), "k"])
-    assert result.assignments["segment"].nunique() == result.k
+# Planted segment centres: (CTR, CPC, CPA, ROI), each a few times apart from the others on the log scale.
+PLANTED_CENTRES = (
+    (0.004, 0.40, 8.0, 2.0),
+    (0.030, 2.50, 60.0, -0.4),
+    (0.010, 0.15, 25.0, 0.5),
+    (0.060, 1.00, 3.0, 5.0),
+    (0.002, 4.00, 150.0, -0.8),
+)
+
+
+def planted_frame(k: int, units_per_segment: int = 6, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray]:
+    """One daily row per campaign x ad set whose ratios sit within ±5% of one of k planted centres;
+    (frame, planted segment per unit in unit_features order)."""
+    rng = np.random.default_rng(seed)
+    rows, truth = [], {}
+    for segment, (ctr, cpc, cpa, roi_value) in enumerate(PLANTED_CENTRES[:k]):
+        for unit in range(units_per_segment):
+            ctr_u, cpc_u, cpa_u = (v * rng.uniform(0.95, 1.05) for v in (ctr, cpc, cpa))
+            impressions = 1_000_000.0
+            clicks = ctr_u * impressions
+            spend = cpc_u * clicks
+            name = f"C{segment}-{unit}"
+            truth[name] = segment
+            rows.append(
+                {
+                    "campaign": name,
+                    "ad_set": "Broad",
+                    "platform": "Meta",
+                    "date": pd.Timestamp("2025-01-01"),
+                    "spend": spend,
+                    "impressions": impressions,
+                    "clicks": clicks,
+                    "conversions": spend / cpa_u,
+                    "revenue": spend * (1 + roi_value * rng.uniform(0.95, 1.05)),
+                }
+            )
+    frame = pd.DataFrame(rows)
+    order = segments.unit_features(frame)["campaign"].astype(str)
+    return frame, order.map(truth).to_numpy()
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_planted_segments_are_recovered(k: int) -> None:
+    frame, truth = planted_frame(k)
+    result = segments.segment_campaigns(frame)
+    assert result.k == k
+    found = result.assignments["segment"].to_numpy()
+    # Same partition whatever the numbering: every planted segment maps to exactly one found segment.
+    pairs = set(zip(truth, found, strict=True))
+    assert len(pairs) == k and len({t for t, _ in pairs}) == len({f for _, f in pairs}) == k
+
+
+def test_the_chosen_k_has_the_best_silhouette_recomputed_independently() -> None:
+    frame, _ = planted_frame(3)
+    result = segments.segment_campaigns(frame)
+    values = result.assignments[list(segments.FEATURES)].to_numpy()
+    logged = np.column_stack([np.log(values[:, :3]), np.arcsinh(values[:, 3])])
+    quartiles = np.percentile(logged, [25, 50, 75], axis=0)
+    scaled = (logged - quartiles[1]) / (quartiles[2] - quartiles[0])  # RobustScaler by hand
+    for k in range(2, 9):
+        labels = KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(scaled)
+        assert silhouette_score(scaled, labels) <= result.score + 1e-9, k
+    assert result.score == pytest.approx(silhouette_score(scaled, result.assignments["segment"]))
 
 
 def test_labels_are_unique_and_human(result: segments.SegmentResult) -> None:
@@ -138,9 +197,31 @@ def test_transform_logs_costs_and_asinh_roi() -> None:
     np.testing.assert_allclose(out, [[np.log(0.01), np.log(0.5), np.log(20.0), np.arcsinh(-0.5)]])
 
 
-def test_train_segments_metadata(campaigns: pd.DataFrame, result: segments.SegmentResult) -> None:
-    pipeline, meta = segments.train_segments(campaigns)
-    assert meta["metrics"] == {"k": result.k, "silhouette": result.score}
-    assert meta["features"] == list(segments.FEATURES)
-    values = result.assignments[list(segments.FEATURES)].to_numpy()
-    assert len(set(pipeline.predict(values))) == result.k
+def test_train_segments_metadata_matches_an_independent_recomputation() -> None:
+    planted, _ = planted_frame(3)
+    empty = planted.iloc[:1].assign(campaign="No sales", conversions=0.0, revenue=0.0)  # CPA undefined
+    frame = pd.concat([planted, empty], ignore_index=True)
+    pipeline, meta = segments.train_segments(frame)
+    assert meta["metrics"]["k"] == 3 and meta["units"] == len(planted) and meta["excluded"] == 1
+    # The saved profiles are ratios of each segment's sums, recomputed here from the raw rows.
+    found = pipeline.predict(
+        frame.assign(
+            ctr=frame["clicks"] / frame["impressions"],
+            cpc=frame["spend"] / frame["clicks"],
+            cpa=frame["spend"] / frame["conversions"],
+            roi=(frame["revenue"] - frame["spend"]) / frame["spend"],
+        )
+        .iloc[: len(planted)][list(segments.FEATURES)]
+        .to_numpy()
+    )
+    profiles = pd.DataFrame(meta["profiles"])
+    assert sorted(profiles["units"]) == sorted(np.bincount(found).tolist())
+    sums = planted.assign(cluster=found).groupby("cluster")[["spend", "conversions", "revenue"]].sum()
+    expected_cpa = sorted((sums["spend"] / sums["conversions"]).round(6))
+    assert sorted(profiles["cpa"].round(6)) == expected_cpa
+    expected_roi = sorted(((sums["revenue"] - sums["spend"]) / sums["spend"]).round(6))
+    assert sorted(profiles["roi"].round(6)) == expected_roi
+    assert profiles["roi"].is_monotonic_decreasing  # numbered by ROI, best first
+    assert profiles["spend_share"].sum() == pytest.approx(1.0)
+    silhouettes = pd.DataFrame(meta["silhouette_by_k"])
+    assert meta["metrics"]["silhouette"] == pytest.approx(silhouettes["silhouette"].max())

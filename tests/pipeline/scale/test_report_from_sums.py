@@ -15,6 +15,7 @@ import pytest
 
 from pipeline import config
 from pipeline.filters import InfluencerFilter, apply_influencer_filter
+from pipeline.influencers import guardrails
 from pipeline.influencers import incrementality as inc
 from pipeline.inputs import demo
 from pipeline.scale import backends, sums_stats, tracking_sums
@@ -73,11 +74,32 @@ def assert_same_overall(got: inc.IncrementalityReport, exact: inc.Incrementality
     assert (got.tracking_rows, got.contaminated_users) == (exact.tracking_rows, exact.contaminated_users)
     assert (got.problem, got.warnings) == (exact.problem, exact.warnings)
     assert got.srm_p_value == pytest.approx(exact.srm_p_value, rel=1e-9, nan_ok=True)
+    assert_same_checks(got, exact)
     if exact.problem is None:
         width = exact.overall.iroas_ci_high - exact.overall.iroas_ci_low
         assert width > 0
         for end in ("iroas_ci_low", "iroas_ci_high"):
             assert abs(getattr(got.overall, end) - getattr(exact.overall, end)) <= IROAS_TOLERANCE * width, end
+
+
+def assert_same_checks(got: inc.IncrementalityReport, exact: inc.IncrementalityReport) -> None:
+    """The same guardrails, except non-buyers (it needs per-user rows: skipped), and the same stratified estimate
+    with a normal interval within 5% of the stratified bootstrap's width."""
+    for mine, theirs in zip(got.guardrails, exact.guardrails, strict=True):
+        if mine.name == "Non-buyers tracked":
+            assert mine.status == guardrails.SKIP
+        else:
+            assert (mine.name, mine.status) == (theirs.name, theirs.status)
+    if exact.stratified is None:
+        assert got.stratified is None
+        return
+    for name in ("strata", "exposed_users", "control_users", "left_out_strata", "left_out_exposed_users"):
+        assert getattr(got.stratified, name) == getattr(exact.stratified, name), name
+    for name in ("incremental_revenue", "lift", "payout", "iroas"):
+        assert getattr(got.stratified, name) == pytest.approx(getattr(exact.stratified, name), rel=1e-9), name
+    width = exact.stratified.iroas_ci_high - exact.stratified.iroas_ci_low
+    for end in ("iroas_ci_low", "iroas_ci_high"):
+        assert abs(getattr(got.stratified, end) - getattr(exact.stratified, end)) <= IROAS_TOLERANCE * width, end
 
 
 @pytest.mark.parametrize("name", list(SPECS))

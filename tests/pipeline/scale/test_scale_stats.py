@@ -27,6 +27,7 @@ import pytest
 import data_generation
 from pipeline.influencers import incrementality as inc
 from pipeline.influencers import statistics as inc_stats
+from pipeline.influencers.statistics import GroupComparison
 from pipeline.scale import sums_stats, tracking_sums
 
 IROAS_TOLERANCE = 0.05
@@ -53,7 +54,7 @@ def exact_and_sums(tracking: pd.DataFrame, payouts: pd.DataFrame) -> tuple[inc.I
     return report, tracking_sums.tracking_sums(ibis.memtable(tracking))
 
 
-def assert_matches_exact(got: inc.GroupComparison, exact: inc.GroupComparison, iroas_tolerance: float) -> None:
+def assert_matches_exact(got: GroupComparison, exact: GroupComparison, iroas_tolerance: float) -> None:
     for name in POINT_FIELDS:
         assert getattr(got, name) == pytest.approx(getattr(exact, name), rel=1e-9), name
     iroas_width = exact.iroas_ci_high - exact.iroas_ci_low
