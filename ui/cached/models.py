@@ -42,7 +42,7 @@ def _forecaster(models_dir: str, names: tuple[str, ...], stamp: str) -> store.Mo
 def _train_with_progress(training: store.Training) -> None:
     """Run the store's training on the demo data folder (never an upload) inside a progress box."""
     ensure_demo_data()
-    with st.status("Training models (first run, well under a minute)…", expanded=True) as status:
+    with st.status("Training models (first run, about a minute)…", expanded=True) as status:
         try:
             done = training(status.write)
         except ValueError:
