@@ -68,7 +68,7 @@ layout.chart(
     base_charts.heatmap,
     matrix,
     "roas",
-    "ROAS by category and gender (red = below break-even on revenue)",
+    "ROAS by category and gender (red: revenue < payout)",
     True,
     1.0,
     where=left,

@@ -43,7 +43,7 @@ def test_runs_clean_on_demo_data(at: AppTest, tables: dict[str, pd.DataFrame]) -
     assert key_row(at) == expected_metrics(tables, InfluencerFilter())
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     titles = [c["layout"]["title"]["text"] for c in charts]
-    assert "ROAS by category and gender (red = below break-even on revenue)" in titles
+    assert "ROAS by category and gender (red: revenue < payout)" in titles
     assert any(t.startswith("Attributed revenue vs payout") for t in titles)
     assert any("per reach" in t for t in titles)
     personas = next(c for c in charts if c["layout"]["title"]["text"].startswith("ROAS by category"))
