@@ -289,12 +289,17 @@ NO_BUYER_ROWS = pd.DataFrame(
 
 
 def guardrails_from_sums(
-    overall: inc_stats.GroupComparison, overall_sums: tracking_sums.TrackingSums, srm_p: float, expected_share: float
+    overall: inc_stats.GroupComparison,
+    overall_sums: tracking_sums.TrackingSums,
+    srm_p: float,
+    expected_share: float,
+    basis: inc_stats.PowerBasis | None = None,
 ) -> tuple[inc_guardrails.Guardrail, ...]:
-    """guardrails.run_guardrails from the overall sums (the non-buyer check skipped: it needs per-user rows)."""
+    """guardrails.run_guardrails from the overall sums (the non-buyer check skipped: it needs per-user rows);
+    `basis` when the caller already has power_basis_from_sums of them."""
     contaminated = overall_sums.contaminated_users
     users_in_scope = overall.exposed_users + overall.control_users + contaminated
-    basis = power_basis_from_sums(overall_sums.sums)
+    basis = basis if basis is not None else power_basis_from_sums(overall_sums.sums)
     return inc_guardrails.run_guardrails(
         overall, srm_p, expected_share, contaminated, users_in_scope, NO_BUYER_ROWS, basis
     )
@@ -373,6 +378,6 @@ def report_from_sums(
         breakdowns=tables,
         warnings=inc._report_warnings(overall, contaminated, users_in_scope, int(unapportioned.sum())),
         problem=overall.problem,
-        guardrails=guardrails_from_sums(overall, overall_sums, srm_p, expected_share),
+        guardrails=guardrails_from_sums(overall, overall_sums, srm_p, expected_share, basis),
         stratified=stratified,
     )

@@ -16,12 +16,6 @@ from pipeline.cli import main
 from pipeline.modeling import forecast_scores, optimizer, planner
 from pipeline.modeling.forecast import Forecaster
 from pipeline.modeling.store import load_forecaster
-from tests.pipeline.modeling.trained import demo_models
-
-
-@pytest.fixture(scope="module")
-def models_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return demo_models(demo_dir, tmp_path_factory.getbasetemp())[0]
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,8 @@ import pytest
 from pipeline.cli import main
 from pipeline.inputs import demo
 from pipeline.modeling import report, roi, store
-from tests.pipeline.modeling.trained import demo_models
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(scope="module")
-def models_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return demo_models(demo_dir, tmp_path_factory.getbasetemp())[0]
 
 
 @pytest.fixture(scope="module")

@@ -10,17 +10,7 @@ import pytest
 
 from pipeline.inputs import demo
 from pipeline.modeling import features, roi, store
-from tests.pipeline.modeling.trained import demo_models, roi_campaigns, roi_trained
-
-
-@pytest.fixture(scope="module")
-def models_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return demo_models(demo_dir, tmp_path_factory.getbasetemp())[0]
-
-
-@pytest.fixture(scope="module")
-def bundle(models_dir: Path) -> store.ModelBundle:
-    return store.load_models(models_dir)
+from tests.pipeline.modeling.trained import roi_campaigns, roi_trained
 
 
 @pytest.fixture(scope="module")
