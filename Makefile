@@ -5,8 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DATA_DIR ?= data
 PORT ?= 8501
+# The REST API (api/): loopback by default; binding elsewhere needs ANALYTICS_API_TOKEN (README "REST API").
+API_HOST ?= 127.0.0.1
+API_PORT ?= 8000
 
-.PHONY: setup data models run test lint format bench browser postgres java clean
+.PHONY: setup data models run api test lint format bench browser postgres java clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +41,9 @@ models: data
 
 run: data models
 	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+
+api: data models
+	$(PY) -m api --host $(API_HOST) --port $(API_PORT)
 
 test: setup browser postgres java data
 	$(PY) -m pytest -q

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import config
+from pipeline.modeling import media_curves, mmm_data
 
 CALENDAR_START = pd.Timestamp("2025-01-01")
 CALENDAR_DAYS = 365
@@ -60,6 +61,8 @@ WEEKDAY_SPEND = np.array([1.00, 1.02, 1.03, 1.04, 1.08, 0.92, 0.88])  # Monday f
 WEEKDAY_CVR = np.array([1.00, 1.00, 1.02, 1.02, 1.05, 1.10, 1.08])
 HOLIDAY_PEAK = pd.Timestamp("2025-11-28")  # Black Friday
 PAUSED_DAY_SHARE = 0.01  # zero-spend rows, so consumers meet zero denominators
+PACING_SD = 0.10  # a platform's day-to-day budget pacing, shared by its campaigns
+PAUSE_LEVEL = 0.05  # a paused flight keeps a trickle of spend (retargeting keeps running)
 ROWS_PER_COMBO = CALENDAR_DAYS * len(DEVICES)
 COMBOS_PER_CHUNK = 300
 
@@ -69,6 +72,10 @@ PRODUCTS = {"MB Protein": 45.0, "HK Multivitamin": 22.0, "Gritzo Shake": 30.0, "
 CATEGORY_LIFT = {"Fitness": 0.70, "Beauty": 0.45, "Health": 0.60, "Lifestyle": 0.25, "Food": 0.30, "Tech": 0.08}
 GENDER_LIFT = {"Female": 1.15, "Male": 0.85}
 BASE_ORDER_RATE = 0.09  # control users' mean orders over the campaign window
+MMM_MAX_LAG = 8  # days of carryover in the media mix truth
+INFLUENCER_CHANNEL = mmm_data.INFLUENCER_CHANNEL
+SALES_ORDER_VALUE = 54.0
+WEEKDAY_SALES = np.array([-0.03, -0.02, 0.0, 0.01, 0.04, 0.03, -0.03])  # Monday first
 EXPOSED_SHARE = 0.5  # users are randomised 50/50 within each influencer
 CONTAMINATED_SHARE = 0.004  # users logged in both groups, to be excluded downstream
 
@@ -114,13 +121,32 @@ def campaign_combos(seed: int, rows: int) -> list[CampaignCombo]:
     return combos
 
 
+def platform_flights(seed: int) -> np.ndarray:
+    """(platform, day) spend multipliers: each platform's own pacing, pauses and surges of one to three weeks.
+
+    They let a media mix model tell the platforms apart although their spends share the season: every platform
+    gets at least one pause and one surge, and day-to-day pacing of its own. No flight falls in the last five
+    weeks, so the default "last 28 days" view and its previous period show every platform.
+    """
+    rng = _rng(seed, 5)
+    flights = rng.lognormal(0.0, PACING_SD, (len(PLATFORMS), CALENDAR_DAYS))
+    for row in flights:
+        for kind in ("pause", "surge"):
+            length = int(rng.integers(7, 15))
+            start = int(rng.integers(14, CALENDAR_DAYS - 35 - length))
+            row[start : start + length] *= PAUSE_LEVEL if kind == "pause" else rng.uniform(1.5, 1.9)
+    return flights
+
+
 def _season(dates: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
     """Spend and conversion-rate multipliers: weekly cycle plus a Black-Friday-to-Christmas peak."""
     weekday = dates.day_of_week.to_numpy()
     days_to_peak = (dates - HOLIDAY_PEAK).days.to_numpy()
     holiday = 1.0 + 0.8 * np.exp(-0.5 * (days_to_peak / 9.0) ** 2)
     december = np.where((dates.month == 12) & (dates.day <= 24), 1.25, 1.0)
-    spend_mult = WEEKDAY_SPEND[weekday] * holiday * december
+    # Budgets follow the year too: leanest in early spring, fullest in autumn.
+    yearly = 1.0 + 0.15 * np.sin(2 * np.pi * (dates.day_of_year.to_numpy() - 170) / 365.25)
+    spend_mult = WEEKDAY_SPEND[weekday] * holiday * december * yearly
     cvr_mult = WEEKDAY_CVR[weekday] * (1.0 + 0.3 * (holiday - 1.0))
     return spend_mult, cvr_mult
 
@@ -144,7 +170,8 @@ def campaign_chunk(combos: list[CampaignCombo], seed: int, chunk_no: int) -> pd.
     p_idx = np.array([PLATFORMS.index(c.platform) for c in combos])[combo_idx]
 
     share = np.array([DEVICE_SPEND_SHARE[d] for d in DEVICES])[device_idx]
-    spend = per_combo("daily_budget") * share * spend_mult[day_idx] * rng.lognormal(0.0, 0.25, n)
+    flights = platform_flights(seed)[p_idx, day_idx]
+    spend = per_combo("daily_budget") * share * spend_mult[day_idx] * flights * rng.lognormal(0.0, 0.25, n)
     spend = np.where(rng.random(n) < PAUSED_DAY_SHARE, 0.0, np.round(spend, 2))
 
     impressions = np.floor(response["k"][p_idx] * spend ** response["beta"][p_idx] * rng.lognormal(0.0, 0.15, n))
@@ -207,12 +234,14 @@ def campaign_chunks(seed: int, rows: int) -> Iterator[pd.DataFrame]:
             return
 
 
-def write_campaigns(out: Path, seed: int, rows: int, parquet: bool = False) -> None:
-    """Write campaigns.csv (and campaigns.parquet when asked) chunk by chunk."""
+def write_campaigns(out: Path, seed: int, rows: int, parquet: bool = False) -> pd.DataFrame:
+    """Write campaigns.csv (and campaigns.parquet when asked) chunk by chunk; return spend per day x platform."""
     csv_path = out / config.CAMPAIGNS_FILE
     writer = None
+    daily = []
     with csv_path.open("w", newline="", encoding="utf-8") as handle:
         for index, chunk in enumerate(campaign_chunks(seed, rows)):
+            daily.append(chunk.groupby(["date", "platform"])["spend"].sum())
             chunk.to_csv(handle, index=False, header=index == 0, float_format="%.2f", lineterminator="\n")
             if parquet:
                 import pyarrow as pa
@@ -224,6 +253,8 @@ def write_campaigns(out: Path, seed: int, rows: int, parquet: bool = False) -> N
                 writer.write_table(table)
     if writer is not None:
         writer.close()
+    spend = pd.concat(daily).groupby(level=[0, 1]).sum().unstack("platform", fill_value=0.0)
+    return spend.reindex(columns=[p for p in PLATFORMS if p in spend.columns]).rename(index=pd.Timestamp)
 
 
 def _influencer_type(followers: np.ndarray) -> np.ndarray:
@@ -362,6 +393,63 @@ def _tracking(
     return tracking, dupes["user_id"].to_numpy()
 
 
+def _channel_truth(rng: np.random.Generator, spend: np.ndarray, target_roas: float) -> tuple[dict, np.ndarray]:
+    """Draw a channel's adstock and saturation, and set β so that its ROAS is exactly `target_roas`."""
+    decay, slope = float(rng.uniform(0.2, 0.8)), float(rng.uniform(1.0, 2.0))
+    half_saturation = float(spend[spend > 0].mean() * rng.uniform(0.6, 1.8))
+    unit = media_curves.daily_contribution(spend, decay, MMM_MAX_LAG, half_saturation, slope, 1.0)[0]
+    beta = float(target_roas * spend.sum() / unit.sum())
+    contribution = beta * unit
+    truth = {
+        "adstock": {"type": "geometric", "decay": decay, "max_lag_days": MMM_MAX_LAG, "normalized": True},
+        "saturation": {"type": "hill", "half_saturation": half_saturation, "slope": slope},
+        "beta": beta,
+        "spend": float(spend.sum()),
+        "contribution": float(contribution.sum()),
+        "roas": float(contribution.sum() / spend.sum()),
+        "mroas": float(media_curves.marginal_roas(spend, decay, MMM_MAX_LAG, half_saturation, slope, beta)[0]),
+    }
+    return truth, contribution
+
+
+def _baseline_shape(rng: np.random.Generator, dates: pd.DatetimeIndex) -> np.ndarray:
+    """Trend, weekly and yearly seasonality and a Black Friday peak, around 1."""
+    t = np.arange(len(dates)) / len(dates)
+    yearly = rng.uniform(0.05, 0.12) * np.sin(2 * np.pi * dates.day_of_year.to_numpy() / 365.25 + rng.uniform(0, 6.28))
+    return (
+        1.0
+        + rng.uniform(0.05, 0.25) * t
+        + WEEKDAY_SALES[dates.day_of_week.to_numpy()]
+        + yearly
+        + rng.uniform(0.3, 0.6) * mmm_data.holiday_peak(dates)
+    )
+
+
+def sales_tables(seed: int, channel_spend: pd.DataFrame, iroas: float) -> tuple[pd.DataFrame, dict[str, object]]:
+    """The business's daily sales (sales.csv) and the media mix truth behind them.
+
+    revenue = baseline + Σ_c β_c·h(adstock(spend_c)) + noise; the Influencers channel's ROAS is set to the
+    experiment's true iROAS so that the lift test measures what the media mix model estimates.
+    """
+    rng = _rng(seed, 6)
+    dates = channel_spend.index
+    channels, contributions = {}, []
+    for name in channel_spend.columns:
+        target = iroas if name == INFLUENCER_CHANNEL else float(rng.uniform(0.5, 2.5))
+        channels[name], contribution = _channel_truth(rng, channel_spend[name].to_numpy(), target)
+        contributions.append(contribution)
+    media = np.sum(contributions, axis=0)
+    share = rng.uniform(0.55, 0.75)
+    shape = _baseline_shape(rng, dates)
+    baseline = shape * media.sum() * share / (1 - share) / shape.sum()
+    noise_sd = float(rng.uniform(0.05, 0.08) * (baseline + media).mean())
+    revenue = np.round(baseline + media + rng.normal(0.0, noise_sd, len(dates)), 2)
+    orders = rng.poisson(np.maximum(revenue, 0.0) / SALES_ORDER_VALUE)
+    sales = pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "revenue": revenue, "orders": orders})
+    truth = {"channels": channels, "baseline_share": float(baseline.sum() / revenue.sum()), "noise_sd": noise_sd}
+    return sales, truth
+
+
 def platform_truth() -> dict[str, dict[str, float]]:
     """Spend-response parameters per platform, as written to ground_truth.json."""
     return {platform: dict(params) for platform, params in PLATFORM_RESPONSE.items()}
@@ -370,12 +458,22 @@ def platform_truth() -> dict[str, dict[str, float]]:
 def generate(out: Path, seed: int = config.DEFAULT_SEED, rows: int = config.DEFAULT_CAMPAIGN_ROWS) -> dict[str, object]:
     """Write every demo file into `out` and return the ground truth."""
     out.mkdir(parents=True, exist_ok=True)
-    write_campaigns(out, seed, rows, parquet=rows >= 1_000_000)
+    platform_spend = write_campaigns(out, seed, rows, parquet=rows >= 1_000_000)
     tables = influencer_tables(seed)
     for name in ("influencers", "posts", "tracking_data", "payouts"):
         tables[name].to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
+    channel_spend = platform_spend.assign(
+        **{
+            INFLUENCER_CHANNEL: mmm_data.influencer_daily_spend(tables["posts"], tables["payouts"]).reindex(
+                platform_spend.index, fill_value=0.0
+            )
+        }
+    )
+    sales, mmm_truth = sales_tables(seed, channel_spend, tables["truth"]["iroas"])
+    sales.to_csv(out / config.SALES_FILE, index=False, lineterminator="\n")
     truth = {
         **tables["truth"],
+        "mmm": mmm_truth,
         "campaign_rows": rows,
         "calendar": {"start": str(CALENDAR_START.date()), "days": CALENDAR_DAYS},
         "platform_response": platform_truth(),

@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from bench.sections.api import api_lines
+from bench.sections.mmm import mmm_lines
+
 # The figures the app is held to.
 TARGETS = {"rerun_1m_s": 0.5, "rerun_10m_s": 1.0, "rss_20_vs_1": 1.5, "kpis_10m_s": 1.0}
 
@@ -73,6 +76,8 @@ def render_markdown(results: dict[str, Any]) -> str:
     lines += _md_load(results.get("load", {}))
     lines += _md_engine(results.get("engine", {}))
     lines += _md_pipeline(results)
+    lines += mmm_lines(results.get("mmm", {}))
+    lines += api_lines(results.get("api", {}))
     lines += scale_lines(results.get("scale", {}))
     return "\n".join(lines) + "\n"
 

@@ -26,6 +26,8 @@ if str(ROOT) not in sys.path:
 
 from bench import kpi_latency, scale  # noqa: E402
 from bench.report import render_markdown  # noqa: E402
+from bench.sections import api as api_section  # noqa: E402
+from bench.sections import mmm as mmm_section  # noqa: E402
 from bench.sections import sessions  # noqa: E402
 from bench.sections.apptest import bench_apptest  # noqa: E402
 from bench.sections.browser import bench_browser  # noqa: E402
@@ -37,7 +39,9 @@ RESULTS_JSON = ROOT / "bench" / "results.json"
 RESULTS_MD = ROOT / "bench" / "results.md"
 RUNS = 5
 SIZES = {"1m": 1_000_000, "10m": 10_000_000}
-SECTIONS = ("engine", "ingestion", "incrementality", "models", "apptest", "kpis", "browser", "load", "scale")
+SECTIONS = (
+    "engine", "ingestion", "incrementality", "models", "mmm", "api", "apptest", "kpis", "browser", "load", "scale",
+)  # fmt: skip
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -74,6 +78,8 @@ def run_sections(wanted: set[str], runs: int, quick: bool, demo_dir: Path, big: 
         "ingestion": lambda: guarded("ingestion", lambda: bench_ingestion(runs, big["1m"])),
         "incrementality": lambda: guarded("incrementality", lambda: bench_incrementality(runs, 20 if quick else 200)),
         "models": lambda: guarded("models", lambda: bench_models(runs, demo_dir)),
+        "mmm": lambda: guarded("mmm", lambda: mmm_section.run_section(quick)),
+        "api": lambda: guarded("api", lambda: api_section.run_section(demo_dir, quick)),
         "apptest": lambda: guarded("apptest", lambda: bench_apptest(runs, every_size)),
         "kpis": lambda: guarded("kpis", lambda: {"data": largest.name, **kpi_latency.measure(largest, runs)}),
         "browser": lambda: guarded("browser", lambda: bench_browser(runs, demo_dir)),

@@ -64,7 +64,10 @@ def running_server(
 ) -> Iterator[Server]:
     """`streamlit run app.py` headless on a free loopback port with APP_DATA_DIR=data_dir; stopped by its handle."""
     port = free_port()
-    env = {**os.environ, "APP_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    # No eager media mix fit at start-up (a minute of both cores) under measurements and tests: the Media mix
+    # page still starts it when opened.
+    quiet = {"APP_MMM_BACKGROUND": "0"}
+    env = {**os.environ, "APP_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", **quiet, **(extra_env or {})}
     if models_dir is not None:
         env["APP_MODELS_DIR"] = str(models_dir)
     command = [

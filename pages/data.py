@@ -1,4 +1,5 @@
-"""Upload your own data: a campaign export in any shape ingestion handles, or the four influencer tables."""
+"""Upload your own data: a campaign export in any shape ingestion handles, the four influencer tables, or the
+business's daily sales (a shop or GA4 export)."""
 
 import streamlit as st
 
@@ -7,20 +8,22 @@ from ui import filters, layout, upload
 from ui import format as fmt
 from ui.cached import data
 
-INFLUENCER_KINDS = [kind for kind in KINDS if kind != "campaigns"]
+INFLUENCER_KINDS = [kind for kind in KINDS if upload.KIND_BOXES[kind] == "Influencer tables"]
 
 layout.use_app_navigation()
 st.title("Data")
 st.caption(
     f"In use for this session: campaigns from **{data.campaign_source()}**, influencers from "
-    f"**{data.influencer_source()}**. Uploads stay in your session; nobody else sees them."
+    f"**{data.influencer_source()}**, daily sales: **{upload.sales_source()}**. Uploads stay in your session; "
+    "nobody else sees them."
 )
 if st.button("Reset to demo data", key="reset_demo", icon=":material/restart_alt:"):
     data.reset_to_demo()
+    upload.forget_sales()
     filters.clear_filter_state()
     st.success("Every page now shows the demo data again.")
 
-campaign_tab, influencer_tab = st.tabs(["Campaign export", "Influencer tables"])
+campaign_tab, influencer_tab, sales_tab = st.tabs(["Campaign export", "Influencer tables", "Sales"])
 
 with campaign_tab:
     st.write(
@@ -31,7 +34,7 @@ with campaign_tab:
     if file is not None:
         first = upload.read_upload(file)
         if first is not None and first.kind != "campaigns":
-            st.error(f"{file.name} looks like {upload.KIND_LABELS[first.kind]}; upload it under Influencer tables.")
+            st.error(upload.wrong_box(first.kind, file.name, "Campaign export"))
         elif first is not None:
             result = upload.with_edits(file, first, upload.file_key(file))
             if result is not None:
@@ -57,8 +60,8 @@ with influencer_tab:
         first = upload.read_upload(file)
         if first is None:
             continue
-        if first.kind == "campaigns":
-            st.error(f"{file.name} looks like a campaign export; upload it under Campaign export.")
+        if message := upload.wrong_box(first.kind, file.name, "Influencer tables"):
+            st.error(message)
             continue
         with st.expander(f"{file.name}: {upload.KIND_LABELS[first.kind]}", expanded=bool(first.uncertain)):
             result = upload.with_edits(file, first, f"{index}_{upload.file_key(file)}")
@@ -74,3 +77,22 @@ with influencer_tab:
         data.use_influencer_tables(tables, names)
         filters.clear_filter_state(filters.INFLUENCER_KEYS)
         st.success(f"Now using {names} on every influencer page for this session.")
+
+with sales_tab:
+    st.write(
+        "The business's own daily sales, as the shop or Google Analytics reports them (not the ad platforms' "
+        "attributed revenue): a shop's daily sales report, a GA4 export, or any table with a date and a revenue "
+        "column (orders optional). Rows of the same day are summed."
+    )
+    file = st.file_uploader("Sales file", type=["csv", "tsv", "txt"], key="upload_sales")
+    if file is not None:
+        first = upload.read_upload(file)
+        if first is not None and first.kind != "sales":
+            st.error(upload.wrong_box(first.kind, file.name, "Sales"))
+        elif first is not None:
+            result = upload.with_edits(file, first, f"sales_{upload.file_key(file)}")
+            if result is not None:
+                upload.review(result, file.name, first.uncertain)
+                if st.button("Use these sales", type="primary", key="use_sales"):
+                    upload.use_sales(result.frame, file.name)
+                    st.success(f"Now using {file.name} ({fmt.count(len(result.frame))} days) as this session's sales.")

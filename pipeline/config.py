@@ -41,8 +41,11 @@ POSTS_FILE = "posts.csv"
 TRACKING_FILE = "tracking_data.csv"
 PAYOUTS_FILE = "payouts.csv"
 GROUND_TRUTH_FILE = "ground_truth.json"
+# The business's own daily sales (a shop or GA4 report): what the media mix model explains.
+SALES_FILE = "sales.csv"
 DEMO_FILES = (
     CAMPAIGNS_FILE,
+    SALES_FILE,
     INFLUENCERS_FILE,
     POSTS_FILE,
     TRACKING_FILE,
@@ -146,3 +149,66 @@ def settings_from_env(environ: Mapping[str, str] = os.environ, secrets_path: Pat
         tracking=values["tracking_table"] or (DEFAULT_TABLES["tracking"] if kind == "postgres" else local),
         url=values["url"] or None,
     )
+
+
+# ---------------------------------------------------------------- REST API settings (api/)
+# The API's bearer token: ANALYTICS_API_TOKEN, else `token` in the [api] section of .streamlit/secrets.toml.
+# Without one the server only binds loopback (api/__main__.py). Limits can be lowered for tests.
+
+ENV_API_TOKEN = "ANALYTICS_API_TOKEN"
+ENV_API_MAX_BODY = "ANALYTICS_API_MAX_BODY_BYTES"
+ENV_API_MAX_LINES = "ANALYTICS_API_MAX_BATCH_LINES"
+STREAMLIT_CONFIG_PATH = ROOT / ".streamlit" / "config.toml"
+# Streamlit's own default; the app's .streamlit/config.toml sets the same 200 MB (server.maxUploadSize).
+DEFAULT_UPLOAD_MB = 200
+# A 10,000-line batch is answered in well under a second; bigger jobs belong in the CLI or the planner.
+API_MAX_BATCH_LINES = 10_000
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def _read_toml_section(path: Path, section: str) -> dict[str, Any]:
+    """One [section] of a TOML file ({} when the file or the section is absent); BackendError when unreadable."""
+    if not path.is_file():
+        return {}
+    try:
+        value = tomllib.loads(path.read_text(encoding="utf-8")).get(section, {})
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        raise BackendError(f"{path.name} is not valid TOML, so its [{section}] settings cannot be read.") from None
+    return value if isinstance(value, dict) else {}
+
+
+def api_token(environ: Mapping[str, str] = os.environ, secrets_path: Path | None = None) -> str | None:
+    """The API's bearer token: ANALYTICS_API_TOKEN, else [api] token in secrets.toml, else None (not configured)."""
+    token = environ.get(ENV_API_TOKEN, "").strip()
+    if not token:
+        token = str(_read_toml_section(secrets_path or SECRETS_PATH, "api").get("token", "") or "").strip()
+    return token or None
+
+
+def upload_limit_bytes(config_path: Path | None = None) -> int:
+    """The app's upload limit (server.maxUploadSize in .streamlit/config.toml, in MB) in bytes."""
+    server = _read_toml_section(config_path or STREAMLIT_CONFIG_PATH, "server")
+    try:
+        megabytes = int(server.get("maxUploadSize", DEFAULT_UPLOAD_MB))
+    except (TypeError, ValueError):
+        megabytes = DEFAULT_UPLOAD_MB
+    return megabytes * 1024 * 1024  # Streamlit counts a megabyte as 2**20 bytes
+
+
+def _positive_int(environ: Mapping[str, str], variable: str, default: int) -> int:
+    text = environ.get(variable, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) <= 0:
+        raise ValueError(f"{variable} must be a positive whole number, not {text!r}.")
+    return int(text)
+
+
+def api_max_body_bytes(environ: Mapping[str, str] = os.environ) -> int:
+    """The largest request body or upload the API reads: ANALYTICS_API_MAX_BODY_BYTES, else the app's limit."""
+    return _positive_int(environ, ENV_API_MAX_BODY, upload_limit_bytes())
+
+
+def api_max_batch_lines(environ: Mapping[str, str] = os.environ) -> int:
+    """The most lines one /predict batch may hold: ANALYTICS_API_MAX_BATCH_LINES, else API_MAX_BATCH_LINES."""
+    return _positive_int(environ, ENV_API_MAX_LINES, API_MAX_BATCH_LINES)

@@ -107,10 +107,29 @@ PAYOUTS = pa.DataFrameSchema(
     name="payouts",
 )
 
+# The business's own sales, one row per day (a shop or GA4 report, not platform-attributed revenue).
+# Revenue may be negative (a day of refunds); orders may be unknown (NaN, never 0 for "not reported").
+SALES = pa.DataFrameSchema(
+    {
+        "date": pa.Column(
+            "datetime64[ns]",
+            pa.Check(lambda d: d == d.dt.normalize(), name="whole_day"),
+            nullable=False,
+            unique=True,
+            coerce=True,
+        ),
+        "revenue": pa.Column(float, nullable=False, coerce=True),
+        "orders": pa.Column(float, _non_negative, nullable=True, coerce=True),
+    },
+    strict=False,
+    name="sales",
+)
+
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "campaigns": CAMPAIGNS,
     "influencers": INFLUENCERS,
     "posts": POSTS,
     "tracking": TRACKING,
     "payouts": PAYOUTS,
+    "sales": SALES,
 }

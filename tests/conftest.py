@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -10,6 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT))
+# The media mix model samples less in tests (about 40 s a fit); every subprocess and server inherits this.
+os.environ.setdefault("APP_MMM_DRAWS", "200")
+os.environ.setdefault("APP_MMM_TUNE", "200")
+MMM_FILES = ("media_mix.joblib", "media_mix.json")
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +31,21 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
     data_generation.generate(out, seed=42, rows=5_000)
     return out
+
+
+@pytest.fixture(scope="session")
+def mmm_models_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo set's media mix fit (calibrated by its lift test), fitted once per test run."""
+    from pipeline.modeling import mmm
+
+    folder = tmp_path_factory.mktemp("mmm-models")
+    mmm.load_or_fit(folder, mmm.dataset_from_folder(demo_dir))
+    return folder
+
+
+def copy_mmm_fit(source: Path, target: Path) -> Path:
+    """Put the shared media mix fit into another models folder (it loads there for the same data)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in MMM_FILES:
+        shutil.copy2(source / name, target / name)
+    return target

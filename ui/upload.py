@@ -1,4 +1,5 @@
-"""Sections of the data page: read an upload, show its mapping and data-quality report, edit guesses."""
+"""Sections of the data page: read an upload, show its mapping and data-quality report, edit guesses; and the
+session's uploaded daily sales (the business's own revenue, for the media mix model)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+from pipeline import config
 from pipeline.inputs.ingest.errors import IngestError
 from pipeline.inputs.ingest.load import IngestResult
-from pipeline.inputs.ingest.vocabulary import IGNORED
+from pipeline.inputs.ingest.vocabulary import IGNORED, SAME_DAY_REASON
 from pipeline.schemas import CAMPAIGN_DIMENSIONS, CAMPAIGN_MEASURES, SCHEMAS
 from ui import format as fmt
 from ui import layout
@@ -23,13 +25,55 @@ KIND_LABELS = {
     "posts": "influencer posts",
     "tracking": "user-level tracking",
     "payouts": "influencer payouts",
+    "sales": "daily sales",
 }
+# Which uploader of the data page takes each kind (for the "upload it under ..." message).
+KIND_BOXES = {"campaigns": "Campaign export", "sales": "Sales"} | {
+    kind: "Influencer tables" for kind in ("influencers", "posts", "tracking", "payouts")
+}
+# This session's uploaded daily sales (canonical frame: date, revenue, orders) and its file name. Kept until
+# another good sales file is confirmed or the data is reset; a refused upload never replaces it.
+UPLOADED_SALES_KEY = "uploaded_sales"
+UPLOADED_SALES_NAME_KEY = "uploaded_sales_name"
 
 
 def canonical_targets(kind: str) -> list[str]:
     """The canonical columns a source header can be mapped to for this table kind, plus "ignore"."""
     names = [*CAMPAIGN_DIMENSIONS, *CAMPAIGN_MEASURES] if kind == "campaigns" else list(SCHEMAS[kind].columns)
     return [*names, IGNORED]
+
+
+def wrong_box(kind: str, name: str, box: str) -> str | None:
+    """The sentence for a file of `kind` dropped on the uploader `box` that does not take it, else None."""
+    if KIND_BOXES[kind] == box:
+        return None
+    what = "a campaign export" if kind == "campaigns" else KIND_LABELS[kind]
+    return f"{name} looks like {what}; upload it under {KIND_BOXES[kind]}."
+
+
+def use_sales(frame: pd.DataFrame, name: str) -> None:
+    """Keep an uploaded daily-sales table for this session (read with uploaded_sales)."""
+    st.session_state[UPLOADED_SALES_KEY] = frame
+    st.session_state[UPLOADED_SALES_NAME_KEY] = name
+
+
+def uploaded_sales() -> pd.DataFrame | None:
+    """This session's uploaded daily sales (pipeline.schemas.SALES), or None. Read-only."""
+    return st.session_state.get(UPLOADED_SALES_KEY)
+
+
+def forget_sales() -> None:
+    for key in (UPLOADED_SALES_KEY, UPLOADED_SALES_NAME_KEY):
+        st.session_state.pop(key, None)
+
+
+def sales_source() -> str:
+    """Where this session's daily sales come from: the uploaded file's name, else the data folder's sales.csv
+    ("demo data"), else "none yet"."""
+    uploaded = st.session_state.get(UPLOADED_SALES_NAME_KEY)
+    if uploaded:
+        return uploaded
+    return "demo data" if (config.data_dir() / config.SALES_FILE).is_file() else "none yet"
 
 
 def file_key(upload: object) -> str:
@@ -109,8 +153,30 @@ def quality_report(result: IngestResult) -> None:
         notes.append(f"Estimated columns: {', '.join(result.estimated)} (from the assumptions below).")
     if result.platforms:
         notes.append(f"Platforms: {', '.join(result.platforms)}.")
+    if result.kind == "sales":
+        notes += sales_totals(result)
     for note in notes:
         st.caption(note)
+
+
+def sales_totals(result: IngestResult) -> list[str]:
+    """Days, total revenue and orders of a sales file as tiles; returns notes on summed days and unknown orders."""
+    totals = result.totals or {}
+    frame = result.frame
+    cols = st.columns(3)
+    cols[0].metric("Days", fmt.count(len(frame)))
+    cols[1].metric("Revenue", fmt.metric_value("revenue", totals.get("revenue")))
+    cols[2].metric("Orders", fmt.count(totals.get("orders")))
+    notes = [f"From {frame['date'].min():%Y-%m-%d} to {frame['date'].max():%Y-%m-%d}."] if len(frame) else []
+    if result.dropped.get(SAME_DAY_REASON):
+        notes.append(
+            f"{fmt.count(result.dropped[SAME_DAY_REASON])} rows shared a day with another and were summed into it."
+        )
+    if result.missing.get("orders"):
+        notes.append(f"Orders are unknown on {fmt.count(result.missing['orders'])} days.")
+    elif totals.get("orders") is None:
+        notes.append("The file has no orders column: orders are unknown.")
+    return notes
 
 
 def mapping_table(result: IngestResult, guessed: list[str]) -> None:

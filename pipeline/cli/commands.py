@@ -1,65 +1,35 @@
 """The handlers behind `python -m pipeline COMMAND`: each takes the parsed arguments and returns a JSON-able dict.
 
-Domain code raises its own errors (ValueError subclasses); here input mistakes become CliError, one line.
+Domain code raises its own errors (ValueError subclasses); here input mistakes become CliError, one line. The core of
+each answer is a plain function in pipeline/cli/answers.py, which the REST API (api/) calls too.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import os
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from pipeline import config, kpis
+from pipeline.cli import answers
 from pipeline.cli.options import CliError, data_dir_arg, models_dir_arg
-from pipeline.influencers import guardrails, stratified
-from pipeline.influencers import incrementality as inc
 from pipeline.influencers import statistics as inc_stats
 from pipeline.influencers.tracking import IncrementalityInputError, validate_payouts
-from pipeline.influencers.verdict import blocking_message, verdict
-from pipeline.inputs.ingest.errors import IngestError
-from pipeline.inputs.ingest.load import IngestResult, campaign_totals, ingest
-from pipeline.inputs.ingest.vocabulary import KPI_RATIOS
-from pipeline.modeling import artifacts, optimizer, planner, report, scores, store
+from pipeline.modeling import artifacts, report, scores, store
 from pipeline.scale import backends, campaign_sums, sums_stats, tracking_sums
-from pipeline.schemas import CAMPAIGN_MEASURES
 
 # ---------------------------------------------------------------- ingest and kpis
 
 
-def _ingest_file(path: Path) -> IngestResult:
-    if not path.exists():
-        raise CliError(f"File not found: {path}.")
-    if not path.is_file():
-        raise CliError(f"{path} is a folder, not a file.")
-    try:
-        return ingest(path)
-    except IngestError as exc:
-        raise CliError(str(exc)) from exc
-
-
 def command_ingest(args: argparse.Namespace) -> dict[str, Any]:
     """`python -m pipeline ingest FILE [--out F.parquet] --json`: what was read, kept, dropped and mapped."""
-    result = _ingest_file(args.file)
-    summary: dict[str, Any] = {
-        "kind": result.kind,
-        "rows_read": result.rows_read,
-        "rows_kept": result.rows_kept,
-        "dropped": result.dropped,
-        "mapping": result.mapping,
-        "estimated": result.estimated,
-        "uncertain": result.uncertain,
-        "assumptions": result.assumptions,
-    }
-    if result.kind == "campaigns":
-        summary["platforms"] = result.platforms
-        summary["totals"] = campaign_totals(result.frame)
+    result = answers.ingest_path(args.file)
+    summary = answers.ingest_summary(result)
     if getattr(args, "out", None) is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         result.frame.to_parquet(args.out, index=False)
@@ -67,39 +37,9 @@ def command_ingest(args: argparse.Namespace) -> dict[str, Any]:
     return summary
 
 
-def _kpi_records(table: pd.DataFrame, by: list[str]) -> list[dict[str, Any]]:
-    """KPI rows as JSON records: every ratio present (null when undefined), dates as YYYY-MM-DD."""
-    out = table.copy()
-    for ratio in KPI_RATIOS:
-        if ratio not in out.columns:
-            out[ratio] = np.nan
-    for column in by:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d")
-        elif isinstance(out[column].dtype, pd.CategoricalDtype):
-            out[column] = out[column].astype("object")
-    return out.astype("object").where(out.notna(), None).to_dict("records")
-
-
-def _kpi_total(total: dict[str, float]) -> dict[str, float]:
-    return {**total, **{ratio: math.nan for ratio in KPI_RATIOS if ratio not in total}}
-
-
-def _dimensions(text: str | None) -> list[str]:
-    return [d.strip() for d in (text or "").split(",") if d.strip()]
-
-
 def _file_kpis(args: argparse.Namespace) -> dict[str, Any]:
-    result = _ingest_file(args.file)
-    if result.kind != "campaigns":
-        raise CliError(f"kpis needs a campaign file, but {args.file.name} is a {result.kind} table.")
-    frame = result.frame
-    by = _dimensions(args.by)
-    available = [c for c in frame.columns if c not in CAMPAIGN_MEASURES]
-    unknown = [d for d in by if d not in available]
-    if unknown:
-        raise CliError(f"Unknown dimension {unknown[0]!r}; available: {', '.join(available)}.")
-    return {"rows": _kpi_records(kpis.kpi_table(frame, by), by), "total": _kpi_total(kpis.kpi_totals(frame))}
+    result = answers.ingest_path(args.file)
+    return answers.file_kpis(result, answers.split_dimensions(args.by), args.file.name)
 
 
 def chosen_kind(args: argparse.Namespace) -> str | None:
@@ -138,7 +78,7 @@ def command_kpis(args: argparse.Namespace) -> dict[str, Any]:
             raise CliError("kpis needs a campaign FILE, or --backend to read a configured table.")
         return _file_kpis(args)
     settings = cli_settings(args, kind, args.file, "campaigns_table")
-    by = _dimensions(args.by)
+    by = answers.split_dimensions(args.by)
     campaign_sums.check_dimensions(by)
     with backends.plain_errors(settings):
         table = backends.campaign_table(backends.connect(settings), settings)
@@ -146,8 +86,8 @@ def command_kpis(args: argparse.Namespace) -> dict[str, Any]:
         totals = campaign_sums.campaign_sums(table)
     total = {key: float(value) for key, value in kpis.add_ratios(totals).iloc[0].items()}
     return {
-        "rows": _kpi_records(kpis.add_ratios(sums), by),
-        "total": _kpi_total(total),
+        "rows": answers.kpi_records(kpis.add_ratios(sums), by),
+        "total": answers.kpi_total(total),
         "backend": kind,
         "method": "ratio_of_sums",
     }
@@ -155,77 +95,14 @@ def command_kpis(args: argparse.Namespace) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- incrementality
 
-# The breakdown's numbers, without its label, note and per-user revenues.
-INFLUENCER_KEYS = tuple(
-    column
-    for column in inc.BREAKDOWN_COLUMNS
-    if column not in ("label", "note", "revenue_per_exposed_user", "revenue_per_control_user")
-)
-
-
-def incrementality_summary(
-    outcome: inc.IncrementalityReport | sums_stats.SumsSummary, by_influencer: dict[int, dict[str, Any]]
-) -> dict[str, Any]:
-    """The `incrementality` command's JSON, whichever path computed it; `by_influencer` maps an influencer id
-    to its breakdown values (INFLUENCER_KEYS). A failed guardrail replaces the verdict with its warning."""
-    overall, contaminated_users, srm_p = outcome.overall, outcome.contaminated_users, outcome.srm_p_value
-    return {
-        "exposed_users": overall.exposed_users,
-        "control_users": overall.control_users,
-        "contaminated_users": contaminated_users,
-        "lift": overall.lift,
-        "incremental_revenue": overall.incremental_revenue,
-        "payout": overall.payout,
-        "iroas": overall.iroas,
-        "iroas_ci": [overall.iroas_ci_low, overall.iroas_ci_high],
-        "p_value": overall.p_value,
-        "srm_p_value": srm_p,
-        "verdict": blocking_message(outcome.guardrails) or verdict(overall),
-        "guardrails": guardrails.as_records(outcome.guardrails),
-        "stratified": stratified.as_record(outcome.stratified),
-        "by_influencer": [
-            {"influencer_id": influencer, **{key: values[key] for key in INFLUENCER_KEYS}}
-            for influencer, values in by_influencer.items()
-        ],
-    }
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise CliError(f"{path.name} could not be read as CSV ({str(exc).splitlines()[0]}).") from None
-
-
-def _expected_share(args: argparse.Namespace) -> float:
-    share = getattr(args, "expected_share", None)
-    if share is None:  # not `or`: an explicit 0 is a mistake to report, not a default to fill in
-        share = inc_stats.EXPECTED_EXPOSED_SHARE
-    if not 0 < share < 1:
-        raise CliError("--expected-share must be between 0 and 1.")
-    return share
+# Kept here too for callers that import them from this module.
+INFLUENCER_KEYS = answers.INFLUENCER_KEYS
+incrementality_summary = answers.incrementality_summary
 
 
 def _folder_incrementality(args: argparse.Namespace) -> dict[str, Any]:
     """Overall and per-influencer iROAS for DIR's CSVs, exact (user-level bootstrap)."""
-    directory = Path(args.directory)
-    if not directory.is_dir():
-        raise CliError(f"{directory} is not a folder.")
-    for name in (config.TRACKING_FILE, config.PAYOUTS_FILE):
-        if not (directory / name).is_file():
-            raise CliError(f"{directory} has no {name}.")
-    tracking = _read_csv(directory / config.TRACKING_FILE)
-    payouts = _read_csv(directory / config.PAYOUTS_FILE)
-    share = _expected_share(args)
-    try:
-        result = inc.analyse(tracking, payouts, expected_exposed_share=share, breakdowns=("influencer",))
-    except IncrementalityInputError as exc:
-        raise CliError(str(exc)) from None
-    if result.problem:
-        raise CliError(result.problem)
-    by_influencer = result.breakdowns.get("influencer", pd.DataFrame(columns=["influencer_id"]))
-    rows = {int(row["influencer_id"]): row.to_dict() for _, row in by_influencer.iterrows()}
-    return incrementality_summary(result, rows)
+    return answers.folder_incrementality(Path(args.directory), getattr(args, "expected_share", None))
 
 
 def _payouts(directory: Path) -> pd.Series:
@@ -234,7 +111,7 @@ def _payouts(directory: Path) -> pd.Series:
     if not path.is_file():
         raise CliError(f"{directory} has no {config.PAYOUTS_FILE}.")
     try:
-        payouts = validate_payouts(_read_csv(path))
+        payouts = validate_payouts(answers.read_csv(path))
     except IncrementalityInputError as exc:
         raise CliError(str(exc)) from None
     return payouts.groupby("influencer_id")["total_payout"].sum()
@@ -253,7 +130,7 @@ def command_incrementality(args: argparse.Namespace) -> dict[str, Any]:
     directory = Path(args.directory) if args.directory is not None else config.data_dir()
     if not directory.is_dir():
         raise CliError(f"{directory} is not a folder.")
-    share = _expected_share(args)
+    share = answers.expected_share(getattr(args, "expected_share", None))
     method = getattr(args, "method", None) or sums_stats.DEFAULT_METHOD
     payouts = _payouts(directory)
     settings = cli_settings(args, kind, args.directory, "tracking_table")
@@ -334,38 +211,11 @@ def command_predict(args: argparse.Namespace) -> dict[str, object]:
     forecaster = store.load_forecaster(args.models)
     fields = {"platform": args.platform, "device": args.device}
     fields |= {"campaign_type": args.campaign_type, "content_type": args.content_type, "ad_set": args.ad_set}
-    try:
-        # Its "coverage" is the intervals' level, or null beyond the spend the data supports.
-        return planner.predict_scenario(forecaster, args.spend, **fields)
-    except ValueError as error:
-        raise CliError(str(error)) from error
+    return answers.predict_line(forecaster, args.spend, **fields)
 
 
 def command_optimize(args: argparse.Namespace) -> dict[str, object]:
     """`python -m pipeline optimize`: the default lines (one per platform x campaign type) with bounds
     0..budget, optimised for the objective; the equal split is the baseline."""
     forecaster = store.load_forecaster(args.models)
-    if not np.isfinite(args.budget) or args.budget <= 0:
-        raise CliError("The budget must be a positive number.")
-    lines = planner.default_lines(forecaster, args.budget).assign(min_spend=0.0, max_spend=float(args.budget))
-    try:
-        optimum = optimizer.optimize_budget(forecaster, lines, args.budget, args.objective)
-    except planner.PlanError as error:
-        raise CliError(str(error)) from error
-    _, baseline = planner.predict_plan(forecaster, lines[[*planner.LINE_FIELDS, "spend"]])
-    allocation = optimum.lines.rename(columns={"revenue": "predicted_revenue", "conversions": "predicted_conversions"})
-    keep = [*planner.LINE_FIELDS, "spend", "predicted_revenue", "predicted_conversions", "supported_spend"]
-    return {
-        "objective": args.objective,
-        "budget": float(args.budget),
-        "method": optimum.method,
-        "extrapolated": bool(optimum.total["extrapolated"]),
-        "allocation": allocation[[*keep, "extrapolated"]].to_dict(orient="records"),
-        "predicted_revenue": optimum.total["revenue"],
-        "predicted_conversions": optimum.total["conversions"],
-        "baseline": {
-            "name": "equal split",
-            "predicted_revenue": baseline["revenue"],
-            "predicted_conversions": baseline["conversions"],
-        },
-    }
+    return answers.optimize_plan(forecaster, args.budget, args.objective)

@@ -30,6 +30,7 @@ HANDLERS: dict[str, str] = {
     "report": "pipeline.cli.commands:command_report",
     "predict": "pipeline.cli.commands:command_predict",
     "optimize": "pipeline.cli.commands:command_optimize",
+    "mmm": "pipeline.cli.mmm_command:command_mmm",
 }
 
 
@@ -89,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     optimize.add_argument("--objective", choices=("revenue", "conversions"), default="revenue")
     optimize.add_argument("--models", type=Path, default=None)
     optimize.add_argument("--json", action="store_true")
+
+    media_mix = sub.add_parser("mmm", help="media mix model: what each channel brought, with 90% intervals")
+    add_folder_options(media_mix, ("--data", "--models", "--json"))
+    media_mix.add_argument("--refit", action="store_true", help="fit again even when a cached fit matches")
     return parser
 
 

@@ -36,7 +36,11 @@ INFLUENCER_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "tracking": (config.TRACKING_FILE, ("date",)),
     "payouts": (config.PAYOUTS_FILE, ()),
 }
-CSV_SCHEMAS = {config.CAMPAIGNS_FILE: "campaigns", **{file: name for name, (file, _) in INFLUENCER_FILES.items()}}
+CSV_SCHEMAS = {
+    config.CAMPAIGNS_FILE: "campaigns",
+    config.SALES_FILE: "sales",  # its header must name date, revenue and orders (pipeline.schemas.SALES)
+    **{file: name for name, (file, _) in INFLUENCER_FILES.items()},
+}
 # pandera takes ~35 ms per 50k rows; above this a table is checked at its start and end only (where a wrong
 # or truncated file shows), so a 10M-row set is not validated for seconds on every first load.
 FULL_VALIDATION_MAX_ROWS = 1_000_000

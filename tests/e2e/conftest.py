@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bench.server import CHROMIUM, CHROMIUM_ARGS, running_server
+from tests.conftest import copy_mmm_fit
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
@@ -20,10 +21,14 @@ UI_TIMEOUT_MS = 60_000
 
 
 @pytest.fixture(scope="session")
-def app_url(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A headless Streamlit server on the small demo set; stopped through its process handle."""
+def app_url(demo_dir: Path, mmm_models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A headless Streamlit server on the small demo set; stopped through its process handle.
+
+    Its models folder starts with the demo's media mix fit, so the server loads it instead of fitting in the
+    background while the other browser tests run (and the Media mix page opens ready)."""
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    with running_server(demo_dir, log, models_dir=tmp_path_factory.mktemp("models")) as server:
+    models_dir = copy_mmm_fit(mmm_models_dir, tmp_path_factory.mktemp("models"))
+    with running_server(demo_dir, log, models_dir=models_dir) as server:
         yield server.url
 
 

@@ -1,7 +1,7 @@
 """Tiny data folders shaped like data_generation's output, for running pages under edge conditions.
 
 `write_data_dir(out, condition)` writes campaigns.csv, influencers.csv, posts.csv, tracking_data.csv,
-payouts.csv and ground_truth.json (so the loaders never regenerate demo data into the folder).
+payouts.csv, sales.csv and ground_truth.json (so the loaders never regenerate demo data into the folder).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pandas as pd
 
 import data_generation
 from pipeline import config
+from pipeline.modeling import mmm_data
 
 SEED = 7
 CAMPAIGN_ROWS = 4_000  # 4 campaign x ad set units on 3 platforms: the smallest set with some variety
@@ -28,6 +29,7 @@ def _base() -> tuple[Tables, dict]:
     campaigns = pd.concat(list(data_generation.campaign_chunks(SEED, CAMPAIGN_ROWS)), ignore_index=True)
     generated = data_generation.influencer_tables(SEED, N_INFLUENCERS, USERS_PER_INFLUENCER)
     tables = {
+        "sales": _sales(campaigns, generated),
         "campaigns": campaigns,
         "influencers": generated["influencers"],
         "posts": generated["posts"],
@@ -35,6 +37,14 @@ def _base() -> tuple[Tables, dict]:
         "payouts": generated["payouts"],
     }
     return tables, generated["truth"]
+
+
+def _sales(campaigns: pd.DataFrame, generated: dict) -> pd.DataFrame:
+    """The business's daily sales behind these campaigns and influencers, as data_generation makes them."""
+    spend = mmm_data.platform_daily_spend(campaigns.assign(date=pd.to_datetime(campaigns["date"])))
+    influencers = mmm_data.influencer_daily_spend(generated["posts"], generated["payouts"])
+    spend = spend.assign(**{mmm_data.INFLUENCER_CHANNEL: influencers.reindex(spend.index, fill_value=0.0)})
+    return data_generation.sales_tables(SEED, spend, generated["truth"]["iroas"])[0]
 
 
 def base_tables() -> Tables:
@@ -103,8 +113,10 @@ def write_data_dir(out: Path, condition: str = "full", change: Callable[[Tables]
     if change is not None:
         tables = change(tables)
     out.mkdir(parents=True, exist_ok=True)
+    tables.setdefault("sales", _base()[0]["sales"])  # conditions change the ad tables, not the shop's sales
     files = {
         "campaigns": config.CAMPAIGNS_FILE,
+        "sales": config.SALES_FILE,
         "influencers": config.INFLUENCERS_FILE,
         "posts": config.POSTS_FILE,
         "tracking_data": config.TRACKING_FILE,

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
+from streamlit.components.v2 import manifest_scanner
+
+# Every AppTest run rescans each installed package's metadata for Streamlit components (0.3 s a run with PyMC's
+# dependencies installed); the installed packages do not change during a test run, so scan once.
+manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -35,7 +35,7 @@ def upload_campaigns(at: AppTest, name: str, content: bytes) -> AppTest:
 def test_runs_clean_and_says_what_is_in_use(at: AppTest) -> None:
     assert not at.exception
     assert "campaigns from **demo data**" in at.caption[0].value
-    assert [f.key for f in at.file_uploader] == ["upload_campaigns", "upload_influencers"]
+    assert [f.key for f in at.file_uploader] == ["upload_campaigns", "upload_influencers", "upload_sales"]
 
 
 @pytest.mark.parametrize("export", ["meta_ads_manager.csv", "tiktok_ads_manager.csv", "google_ads_report.csv"])

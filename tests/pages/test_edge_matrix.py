@@ -44,6 +44,9 @@ def run_page(page: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AppT
     """The page on `data_dir`; models (if the page trains any) go next to it, never into the repo's models/."""
     monkeypatch.setenv("APP_DATA_DIR", str(data_dir))
     monkeypatch.setenv("APP_MODELS_DIR", str(data_dir.parent / f"{data_dir.name}_models"))
+    # The media mix page fits its model here: what it shows is tested, not the sampler's quality.
+    monkeypatch.setenv("APP_MMM_DRAWS", "20")
+    monkeypatch.setenv("APP_MMM_TUNE", "20")
     return AppTest.from_file(page_path(page), default_timeout=120).run()
 
 

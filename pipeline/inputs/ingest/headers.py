@@ -9,6 +9,7 @@ import unicodedata
 
 from pipeline.inputs.ingest.errors import IngestError
 from pipeline.inputs.ingest.vocabulary import (
+    CAMPAIGN_ONLY_WORDS,
     CAMPAIGN_SYNONYMS,
     DERIVED_TOKENS,
     FILE_NAME_PLATFORMS,
@@ -16,9 +17,18 @@ from pipeline.inputs.ingest.vocabulary import (
     IGNORED_HEADERS,
     INFLUENCER_SYNONYMS,
     PLATFORM_SIGNATURES,
+    SALES_SYNONYMS,
 )
 from pipeline.schemas import CAMPAIGN_MEASURES
 
+# Exact campaign header names that a sales table never has: every campaign column but date, revenue and
+# conversions (whose names "orders" and "purchases" a shop or GA4 uses too).
+_CAMPAIGN_ONLY_HEADERS = frozenset(
+    name
+    for canonical, names in CAMPAIGN_SYNONYMS.items()
+    if canonical not in ("date", "revenue", "conversions")
+    for name in names
+)
 _CURRENCY_SUFFIX = re.compile(r"\s*[\[(]\s*(?:[A-Z]{3}|[$€£¥₹])\s*[\])]")
 
 
@@ -39,7 +49,7 @@ def _snake(header: str) -> str:
 
 
 def detect_kind(headers: list[str]) -> str:
-    """The table kind a header row belongs to; anything that is not an influencer table is campaigns."""
+    """The table kind a header row belongs to: an influencer table, daily sales, else campaigns."""
     norms = {normalize_header(h) for h in headers}
     if {"user id", "group"} <= norms:
         return "tracking"
@@ -49,10 +59,22 @@ def detect_kind(headers: list[str]) -> str:
         return "posts"
     if norms & {"follower count", "followers"} and norms & {"id", "name"}:
         return "influencers"
+    if _looks_like_sales(norms):
+        return "sales"
     return "campaigns"
 
 
+def _looks_like_sales(norms: set[str]) -> bool:
+    """A date and a revenue column, and nothing only an ad platform reports (spend, clicks, a campaign...)."""
+    if not (norms & set(SALES_SYNONYMS["date"]) and norms & set(SALES_SYNONYMS["revenue"])):
+        return False
+    words = {word for norm in norms for word in norm.split()}
+    return not (norms & _CAMPAIGN_ONLY_HEADERS or words & CAMPAIGN_ONLY_WORDS)
+
+
 def _synonyms_for(kind: str) -> dict[str, tuple[str, ...]]:
+    if kind == "sales":
+        return SALES_SYNONYMS
     return CAMPAIGN_SYNONYMS if kind == "campaigns" else INFLUENCER_SYNONYMS[kind]
 
 
@@ -105,7 +127,9 @@ def map_headers(
     taken = {t for t in mapping.values() if t != IGNORED}
     norms = {h: normalize_header(h) for h in headers if h not in mapping}
     for header, norm in norms.items():
-        if re.fullmatch(r"Unnamed: \d+", str(header)) or (kind == "campaigns" and _is_derived(str(header), norm)):
+        # Ratios (ROAS, "Average order value") are not additive: campaigns and sales recompute from sums.
+        derived = kind in ("campaigns", "sales") and _is_derived(str(header), norm)
+        if re.fullmatch(r"Unnamed: \d+", str(header)) or derived:
             mapping[header] = IGNORED
     exact = sorted(
         (names.index(norm), position, header, canonical)
@@ -134,7 +158,9 @@ def map_headers(
             uncertain.append(header)
     used = set(taken)
     for header in headers:
-        if header not in mapping:
+        if header not in mapping and kind == "sales":
+            mapping[header] = IGNORED  # a day's sales are its date, revenue and orders; the rest is not kept
+        elif header not in mapping:
             name, suffix = _snake(header), 2
             while name in used or name in synonyms:
                 name, suffix = f"{_snake(header)}_{suffix}", suffix + 1

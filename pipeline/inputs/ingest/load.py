@@ -24,6 +24,11 @@ Decisions worth knowing:
   returned in `assumptions` and the estimated columns in `estimated`.
 - Ratio columns in exports (ROAS, CTR, CPC, cost per result, rates, shares) are ignored: KPIs
   are recomputed as ratios of sums.
+- A sales table (kind "sales": a shop's daily report, a GA4 export with its "#" comment lines and yyyymmdd
+  dates, or any date + revenue table without ad-platform columns) becomes one row per day: rows sharing a
+  date are summed and counted under "same day (summed)"; revenue may be negative (refunds); a blank or
+  unusable orders cell is unknown (NaN, counted in `missing`); a "Total" or blank-dated grand-total row is a
+  "summary row". Other columns are ignored.
 - Hostile-input limits (found by tests/hostile): more than MAX_COLUMNS columns is refused; a number
   above MAX_NUMBER drops its row as "number too large" (two 1e308 cells made totals inf); an id that
   is not a whole number or overflows int64 is an "unparseable number"; dates outside pandas'
@@ -41,13 +46,14 @@ import pandas as pd
 from pipeline.inputs.ingest.errors import IngestError
 from pipeline.inputs.ingest.headers import detect_kind, map_headers
 from pipeline.inputs.ingest.reading import read_source, read_table
+from pipeline.inputs.ingest.sales_table import ingest_sales
 from pipeline.inputs.ingest.tables import ingest_campaigns, ingest_influencer_kind
 from pipeline.inputs.ingest.vocabulary import KINDS, TOTAL_KEYS
 
 
 @dataclass
 class IngestResult:
-    kind: str  # "campaigns" | "influencers" | "posts" | "tracking" | "payouts"
+    kind: str  # "campaigns" | "influencers" | "posts" | "tracking" | "payouts" | "sales"
     frame: pd.DataFrame
     rows_read: int
     rows_kept: int
@@ -58,6 +64,9 @@ class IngestResult:
     uncertain: list[str] = field(default_factory=list)  # source headers mapped by a fuzzy guess
     assumptions: dict[str, float] = field(default_factory=dict)  # values used for estimation
     missing: dict[str, int] = field(default_factory=dict)  # campaigns: measure -> cells left missing ("n/a")
+    # Sums over the kept rows: campaign_totals for campaigns, {"revenue", "orders"} for sales (orders None
+    # without an orders column); None for the influencer tables.
+    totals: dict[str, float | None] | None = None
 
 
 def ingest(
@@ -87,6 +96,8 @@ def ingest(
     mapping, uncertain = map_headers(headers, kind, mapping_overrides)
     if kind == "campaigns":
         parts = ingest_campaigns(table, mapping, name, assumptions)
+    elif kind == "sales":
+        parts = ingest_sales(table, mapping)
     else:
         parts = ingest_influencer_kind(kind, table, mapping)
     frame, drops = parts["frame"], parts["drops"]
@@ -105,6 +116,7 @@ def ingest(
         uncertain=uncertain,
         assumptions=parts["assumptions"],
         missing=parts["missing"],
+        totals=campaign_totals(frame) if kind == "campaigns" else parts.get("totals"),
     )
 
 

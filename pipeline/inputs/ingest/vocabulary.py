@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-KINDS = ("campaigns", "influencers", "posts", "tracking", "payouts")
+KINDS = ("campaigns", "influencers", "posts", "tracking", "payouts", "sales")
 IGNORED = "(ignored)"  # mapping target for columns that are not kept (ratios, "Reporting ends")
 ALL_DEVICES = "All"  # a file without a device column covers every device
 MONEY = ("spend", "revenue")
@@ -18,9 +18,13 @@ DEFAULT_ASSUMPTIONS: dict[str, float] = {
     "cpm": 10.0,  # spend = impressions × CPM / 1000 when the file has no spend
     "report_date": 20250101.0,  # YYYYMMDD, the date given to every row of an undated file
 }
+# A sales file's rows that share a date are summed into one day; the rows folded into another are counted
+# under this reason, so rows_read = rows_kept + Σdropped holds for sales too (their money is kept, in the sum).
+SAME_DAY_REASON = "same day (summed)"
 # Reasons in priority order: a row that fails several checks is counted under the first.
 DROP_REASONS = (
     "empty row",
+    "comment line",
     "summary row",
     "missing date",
     "unparseable date",
@@ -35,6 +39,7 @@ DROP_REASONS = (
     "unknown influencer type",
     "unknown payout basis",
     "duplicate id",
+    SAME_DAY_REASON,
 )
 
 HEAD_BYTES = 65_536  # enough to find the header and sample a few hundred rows
@@ -224,6 +229,49 @@ INFLUENCER_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "total_payout": ("total payout", "payout"),
     },
 }
+# The business's own daily sales (a shop's daily report, a GA4 export, any date + revenue table).
+# Revenue names in priority order: a shop report's "Total sales" wins over its "Net sales" and "Gross sales".
+SALES_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "date": ("date", "day", "order date", "sales date", "transaction date", "report date", "datum", "fecha", "jour"),
+    "revenue": (
+        "total sales",
+        "total revenue",
+        "revenue",
+        "sales",
+        "purchase revenue",
+        "ecommerce revenue",
+        "net sales",
+        "net revenue",
+        "gross sales",
+        "gross revenue",
+        "turnover",
+        "umsatz",
+        "chiffre d affaires",
+        "ventas",
+        "ingresos",
+    ),
+    "orders": (
+        "orders",
+        "purchases",
+        "transactions",
+        "ecommerce purchases",
+        "total orders",
+        "total purchases",
+        "number of orders",
+        "order count",
+        "bestellungen",
+        "commandes",
+        "pedidos",
+    ),
+}
+# Campaign-only words: a header holding one of them ("Amount spent", "Link clicks", "Campaign name") makes the
+# file a campaign table even when it also has a date and a revenue column, so sales detection never steals one.
+CAMPAIGN_ONLY_WORDS = frozenset(
+    {"spend", "spent", "cost", "costs", "impr", "impression", "impressions", "imps", "click", "clicks", "reach"}
+    | {"campaign", "adset", "adgroup", "ad", "conversions", "conversion", "conv", "results", "engagement"}
+    | {"cpc", "cpm", "ctr", "roas", "kosten", "klicks", "clics", "gasto", "coste", "costo", "spesa", "kampagne"}
+)
+
 INFLUENCER_IDS = {
     "influencers": ("id",),
     "posts": ("influencer_id",),
@@ -248,6 +296,7 @@ STRIP_IN_NUMBERS = re.compile(r"[\s\u00a0\u202f'’$€£¥₹]|(?i:usd|eur|gbp|
 def _known_headers() -> frozenset[str]:
     names = {n for names in CAMPAIGN_SYNONYMS.values() for n in names} | IGNORED_HEADERS
     names |= {n for table in INFLUENCER_SYNONYMS.values() for names in table.values() for n in names}
+    names |= {n for names in SALES_SYNONYMS.values() for n in names}
     return frozenset(names)
 
 

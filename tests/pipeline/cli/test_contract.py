@@ -16,8 +16,11 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import copy_mmm_fit
+
 ROOT = Path(__file__).resolve().parents[3]
 KEYS_FILE = ROOT / "tests" / "fixtures" / "cli_json_keys.json"
+SALES_EXPORT = ROOT / "tests" / "fixtures" / "exports" / "ga4_sales.csv"  # kind "sales" and its totals
 
 
 def key_paths(value: Any, prefix: str = "") -> set[str]:
@@ -56,8 +59,10 @@ def printed_keys(text: str) -> dict[str, None]:
 
 
 @pytest.fixture(scope="module")
-def outputs(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    models = tmp_path_factory.mktemp("contract-models")
+def outputs(
+    demo_dir: Path, mmm_models_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, dict[str, Any]]:
+    models = copy_mmm_fit(mmm_models_dir, tmp_path_factory.mktemp("contract-models"))
     data = tmp_path_factory.mktemp("contract-data") / "data"
     shutil.copytree(demo_dir, data)
     # Without a configured backend, kpis and incrementality take their in-memory paths.
@@ -67,10 +72,12 @@ def outputs(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
         "train": run_json("train", "--data", str(data), "--models", str(models), env=env),
         "ensure-models": run_json("ensure-models", "--data", str(data), "--models", str(models), env=env),
         "ingest": run_json("ingest", str(data / "campaigns.csv"), env=env),
+        "ingest-sales": run_json("ingest", str(SALES_EXPORT), env=env),
         "kpis": run_json("kpis", str(data / "campaigns.csv"), "--by", "platform,device", env=env),
         "incrementality": run_json("incrementality", str(data), env=env),
         "predict": run_json("predict", "--platform", "Meta", "--spend", "500", "--models", str(models), env=env),
         "optimize": run_json("optimize", "--budget", "20000", "--models", str(models), env=env),
+        "mmm": run_json("mmm", "--data", str(data), "--models", str(models), env=env),
         "report": printed_keys(
             run_cli(
                 "report", "--out", str(models / "report.html"), "--data", str(data), "--models", str(models), env=env

@@ -42,12 +42,13 @@ def test_generates_a_missing_folder_at_the_default_size_then_repairs_a_truncated
 
     campaigns = folder / config.CAMPAIGNS_FILE
     good = campaigns.read_bytes()
-    campaigns.write_bytes(good[: len(good) // 3])
+    cut = good.rfind(b"\n", 0, len(good) // 3) + 5  # five bytes into a row: the file ends mid-row
+    campaigns.write_bytes(good[:cut])
     second = ensure(folder)
     assert second["status"] == "repaired"
     assert second["message"].startswith(f"{campaigns} ends with an incomplete row")
     assert "regenerated" in second["message"]
-    assert (Path(second["moved_to"]) / config.CAMPAIGNS_FILE).read_bytes() == good[: len(good) // 3]
+    assert (Path(second["moved_to"]) / config.CAMPAIGNS_FILE).read_bytes() == good[:cut]
     assert campaigns.read_bytes() == good  # same seed and size as make data: same bytes
 
     third = ensure(folder)

@@ -1,0 +1,83 @@
+"""The media mix model's recovery against known truth (20 demo seeds, 5 seeds of a second generator), fit time
+and memory. The fits run in a child process, so its peak resident memory is the model's own."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+from bench.sections.common import ROOT
+
+SEEDS, OTHER_SEEDS = 20, 5
+QUICK_SEEDS, QUICK_OTHER = 2, 1
+TIME_LIMIT_S = 4 * 3600
+
+
+def run_section(quick: bool) -> dict[str, Any]:
+    seeds, other = (QUICK_SEEDS, QUICK_OTHER) if quick else (SEEDS, OTHER_SEEDS)
+    with tempfile.TemporaryDirectory(prefix="bench-mmm-") as workdir:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.mmm_study", workdir, *map(str, range(1, seeds + 1)), "--other", str(other)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=TIME_LIMIT_S,
+            check=True,
+        )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["seconds"] = time.perf_counter() - started
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return result
+
+
+def _row(label: str, value: float, ok: bool, target: str) -> str:
+    return f"| {label} | {value:.3g} ({'met' if ok else 'NOT met'}; target {target}) |"
+
+
+def mmm_lines(result: dict[str, Any]) -> list[str]:
+    if "demo" not in result:
+        return ["## Media mix model", "", f"Not available: {result.get('reason', result.get('error', 'not run'))}", ""]
+    demo, other = result["demo"]["summary"], result.get("other", {})
+    error, coverage, width = demo["median_relative_error"], demo["coverage_90"], demo["median_width_to_truth"]
+    lines = [
+        "## Media mix model: recovery of the generator's truth",
+        "",
+        f"{demo['seeds']} demo seeds ({demo['channel_seeds']} channel-seeds, calibrated fits); "
+        f"fit time median {demo['fit_seconds_median']:.0f} s (target ≤ 180 s); peak memory of the fitting "
+        f"process {result['peak_rss_mb']:.0f} MB.",
+        "",
+        "| Figure | Value |",
+        "|---|---|",
+        _row("ROAS median absolute relative error", error, error <= 0.2, "≤ 0.20"),
+        _row("90% ROAS interval coverage", coverage, 0.8 <= coverage <= 0.97, "0.80–0.97"),
+        _row("Median interval width / truth", width, width <= 1.0, "≤ 1"),
+        _row(
+            "Influencers ROAS error cut by the lift test",
+            demo["calibration_error_cut"],
+            demo["calibration_error_cut"] >= 0.3,
+            "≥ 0.30",
+        ),
+        _row("Largest R-hat", demo["r_hat_max"], demo["r_hat_max"] <= 1.05, "≤ 1.05"),
+        f"| Most divergent draws in one fit | {demo['divergences_max']} |",
+    ]
+    if other:
+        other_error = other["median_relative_error"]
+        lines += [
+            _row("Second generator: ROAS median relative error", other_error, other_error <= 0.2, "≤ 0.20"),
+            _row(
+                "Second generator: 90% coverage", other["coverage_90"], 0.8 <= other["coverage_90"] <= 0.97, "0.80–0.97"
+            ),
+            _row(
+                "Second generator: width / truth",
+                other["median_width_to_truth"],
+                other["median_width_to_truth"] <= 1,
+                "≤ 1",
+            ),
+        ]
+    return [*lines, ""]

@@ -1,0 +1,172 @@
+"""Media mix: what each channel really brought to the business's sales, with carryover and saturation."""
+
+import time
+
+import streamlit as st
+
+from pipeline.modeling import mmm
+from ui import format as fmt
+from ui import layout, upload
+from ui.cached import data
+from ui.cached import mmm as cached_mmm
+from ui.charts import mmm as charts
+
+POLL_SECONDS = 2.0
+TABLE_COLUMNS = [
+    "channel",
+    "spend",
+    "contribution",
+    "roas",
+    "roas_low",
+    "roas_high",
+    "mroas",
+    "mroas_low",
+    "mroas_high",
+]
+TABLE_FORMATS = {"contribution": "$%,.0f"} | {name: "%.2fx" for name in TABLE_COLUMNS[3:]}
+TABLE_LABELS = {
+    "contribution": "Revenue brought",
+    "roas_low": "ROAS low",
+    "roas_high": "ROAS high",
+    "mroas": "Marginal ROAS",
+    "mroas_low": "mROAS low",
+    "mroas_high": "mROAS high",
+}
+
+layout.use_app_navigation()
+st.title("Media mix")
+st.caption(
+    "A Bayesian media mix model (PyMC-Marketing) explains the business's own daily sales, not the platforms' "
+    "attributed revenue, as a baseline (trend, weekdays, yearly season, Black Friday) plus each channel's "
+    "spend with carryover (geometric adstock) and diminishing returns (Hill saturation). Intervals are 90%."
+)
+
+
+def chosen_source() -> cached_mmm.MmmSource:
+    """The session's uploads when both a campaign export and sales are uploaded, else the data folder's."""
+    campaigns, sales = st.session_state.get(data.UPLOADED_CAMPAIGNS_KEY), upload.uploaded_sales()
+    if campaigns is not None and sales is None:
+        st.info(
+            "You uploaded a campaign export but no daily sales: the model below uses the data folder. Upload your "
+            "shop's or GA4's daily sales on the Data page to fit it on your own campaigns."
+        )
+    if campaigns is not None and sales is not None:
+        return cached_mmm.upload_source(campaigns, sales)
+    return cached_mmm.folder_source()
+
+
+source = chosen_source()
+job = source.job
+if job.running:
+    share = min(job.elapsed / cached_mmm.EXPECTED_FIT_SECONDS, 0.99)
+    st.progress(
+        share,
+        text=f"Fitting the media mix model on {job.label} in the background: {job.elapsed:.0f} s so far, "
+        f"usually one to three minutes. The other pages work meanwhile.",
+    )
+    time.sleep(POLL_SECONDS)
+    st.rerun()
+if job.problem:
+    st.error(f"The media mix model can't be fitted on this data: {job.problem}")
+    st.stop()
+if job.error or job.posterior is None or job.dataset is None:
+    st.error(f"The media mix model could not be fitted: {job.error or 'no result'}.")
+    st.stop()
+
+posterior = job.posterior
+result = mmm.summary(posterior)
+channels = mmm.channels_table(result)
+converged, diagnosis = mmm.diagnostics_sentence(posterior)
+st.caption(
+    f"Fitted on {job.label}: {len(posterior.dates)} days ({posterior.dates.min():%d %b %Y} – "
+    f"{posterior.dates.max():%d %b %Y}), channels {', '.join(posterior.channels)}. "
+    + (
+        f"Calibrated with the lift test: {', '.join(posterior.calibrated)}."
+        if posterior.calibrated
+        else "No channel is calibrated by an experiment."
+    )
+)
+if not converged:
+    st.warning(diagnosis, icon=":material/warning:")
+
+tiles = st.columns(4)
+tiles[0].metric("Revenue in the period", fmt.compact(float(posterior.revenue.sum()), "$"))
+tiles[1].metric(
+    "Baseline share",
+    fmt.percent(result["baseline_share"], 1),
+    help="Revenue the model expects without any of these channels.",
+)
+tiles[2].metric(
+    "Held-out error",
+    fmt.percent(result["fit"]["holdout_mape"], 1),
+    help="Mean absolute % error on the last days, which the model did not see.",
+)
+tiles[3].metric("Fit on seen days (R²)", f"{result['fit']['r2']:.2f}")
+
+contribution_tab, return_tab, curve_tab, carry_tab, fit_tab, measures_tab = st.tabs(
+    ["Contribution", "ROAS", "Response curves", "Carryover", "Fit", "Three ways to measure"]
+)
+
+with contribution_tab:
+    left, right = st.columns([3, 1])
+    layout.chart(charts.contributions_area, mmm.daily_contributions(posterior), posterior.revenue, where=left)
+    layout.chart(charts.contribution_shares, mmm.revenue_shares(posterior), where=right)
+
+with return_tab:
+    layout.chart(charts.roas_intervals, channels)
+    for row in channels.itertuples():
+        interval = f"90% interval ${row.mroas_low:.2f}–${row.mroas_high:.2f}"
+        if row.below_break_even:
+            st.warning(
+                f"{row.channel}: the next dollar brings back about ${row.mroas:.2f} ({interval}): below break-even "
+                "at today's spend.",
+                icon=":material/trending_down:",
+            )
+        elif row.maybe_below_break_even:
+            st.info(
+                f"{row.channel}: the next dollar probably brings back less than it costs (about ${row.mroas:.2f}, "
+                f"{interval}); the interval still reaches break-even."
+            )
+    layout.table(channels, columns=TABLE_COLUMNS, formats=TABLE_FORMATS, labels=TABLE_LABELS)
+
+with curve_tab:
+    channel = st.selectbox("Channel", posterior.channels, key="mm_curve_channel")
+    spend = posterior.spend[channel]
+    layout.chart(
+        lambda: charts.response_curve(
+            mmm.response_curve(posterior, channel),
+            channel,
+            current=float(spend[spend > 0].mean()),
+            supported=float(spend.max()),
+            breakeven=mmm.breakeven_spend(posterior, channel),
+        )
+    )
+    st.caption(
+        "Each point is the revenue per day the channel brings if its spend is held at that level every day. The "
+        "shaded part lies beyond the highest day of spend in the data: the curve there follows the fitted shape, "
+        "not evidence."
+    )
+
+with carry_tab:
+    layout.chart(lambda: charts.carryover_lines({name: mmm.carryover(posterior, name) for name in posterior.channels}))
+
+with fit_tab:
+    layout.chart(charts.fit_chart, posterior.predicted, posterior.revenue, posterior.holdout_start)
+    clean = converged and posterior.diagnostics["divergences"] == 0
+    (st.success if clean else st.warning if not converged else st.info)(diagnosis)
+
+with measures_tab:
+    attributed = mmm.attributed_roas(source.campaigns(), posterior.dates)
+    table = mmm.measures_table(posterior, attributed, job.dataset.lift_tests)
+    layout.chart(charts.measures_chart, table)
+    if sentence := mmm.over_attribution(table):
+        st.caption(sentence)
+    st.caption(
+        "A missing bar means there is no such figure: influencers report no platform ROAS of their own, and only "
+        "channels with an exposed-vs-control experiment have an iROAS."
+    )
+    if job.dataset.lift_tests:
+        st.caption(
+            "The experiment's iROAS compares users shown the influencers' posts with a random control group, so it "
+            "needs no model; the media mix model was calibrated to agree with it within its uncertainty."
+        )
