@@ -10,6 +10,7 @@ from ui import layout, upload
 from ui.cached import data
 from ui.cached import mmm as cached_mmm
 from ui.charts import mmm as charts
+from ui.charts import mmm_curves as curves
 
 POLL_SECONDS = 2.0
 TABLE_COLUMNS = [
@@ -133,7 +134,7 @@ with curve_tab:
     channel = st.selectbox("Channel", posterior.channels, key="mm_curve_channel")
     spend = posterior.spend[channel]
     layout.chart(
-        lambda: charts.response_curve(
+        lambda: curves.response_curve(
             mmm.response_curve(posterior, channel),
             channel,
             current=float(spend[spend > 0].mean()),
@@ -148,10 +149,10 @@ with curve_tab:
     )
 
 with carry_tab:
-    layout.chart(lambda: charts.carryover_lines({name: mmm.carryover(posterior, name) for name in posterior.channels}))
+    layout.chart(lambda: curves.carryover_lines({name: mmm.carryover(posterior, name) for name in posterior.channels}))
 
 with fit_tab:
-    layout.chart(charts.fit_chart, posterior.predicted, posterior.revenue, posterior.holdout_start)
+    layout.chart(curves.fit_chart, posterior.predicted, posterior.revenue, posterior.holdout_start)
     clean = converged and posterior.diagnostics["divergences"] == 0
     (st.success if clean else st.warning if not converged else st.info)(diagnosis)
 

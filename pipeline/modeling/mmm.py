@@ -278,7 +278,7 @@ def measures_table(
 ) -> pd.DataFrame:
     """Per channel: platform-attributed ROAS, modelled ROAS (90% interval) and the experiment's iROAS."""
     experiments = {test.channel: test for test in lift_tests}
-    z = _normal_quantile(0.5 + CONFIDENCE / 2)
+    z = _normal_quantile(INTERVAL[1])  # the experiment's interval at the page's 90%, from its standard error
     rows = []
     for name in posterior.channels:
         channel = _channel_summary(posterior, name)

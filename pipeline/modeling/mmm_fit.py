@@ -66,7 +66,7 @@ class MmmPosterior:
     slope: np.ndarray
     beta: np.ndarray  # revenue per day at full saturation
     max_lag: int
-    predicted: pd.DataFrame  # date x {mean, low, high} expected revenue (holdout days predicted out of sample)
+    predicted: pd.DataFrame  # date x {mean, low, high}: predicted revenue, 90% predictive band; holdout unseen
     holdout_start: pd.Timestamp
     calibrated: list[str]
     diagnostics: dict[str, float]
@@ -174,7 +174,7 @@ def _diagnostics(mmm: MMM) -> dict[str, float]:
 
 
 def _expected_revenue(mmm: MMM, frame: pd.DataFrame, after_training: bool) -> np.ndarray:
-    """(draws, days) of the model's expected revenue (no observation noise) for the frame's days."""
+    """(draws, days) of revenue the model predicts for the frame's days (posterior predictive, noise included)."""
     samples = mmm.sample_posterior_predictive(
         frame,
         extend_idata=False,

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from ui.charts import mmm as charts
+from ui.charts import mmm_curves as curves
 
 CHANNELS = ["Instagram", "Meta", "TikTok", "Influencers"]
 
@@ -31,12 +32,12 @@ def test_a_channel_has_the_same_colour_with_or_without_the_baseline() -> None:
     daily = pd.DataFrame(1.0, index=pd.date_range("2025-01-01", periods=5), columns=["Baseline", *CHANNELS])
     area = charts.contributions_area(daily, daily.sum(axis=1))
     frame = pd.DataFrame({"day": range(3), "share": [0.6, 0.3, 0.1]})
-    lines = charts.carryover_lines(dict.fromkeys(CHANNELS, frame))
+    lines = curves.carryover_lines(dict.fromkeys(CHANNELS, frame))
     assert area.data[4].line.color == lines.data[3].line.color == with_baseline["Influencers"]
 
 
 def test_response_curve_names_its_reference_lines_with_their_spend() -> None:
-    figure = charts.response_curve(curve(3.0), "Meta", current=150.0, supported=400.0, breakeven=420.5)
+    figure = curves.response_curve(curve(3.0), "Meta", current=150.0, supported=400.0, breakeven=420.5)
     names = legend_names(figure)
     assert "average day with spend ($150/day)" in names
     assert "marginal ROAS falls to 1 ($420/day)" in names
@@ -47,7 +48,7 @@ def test_response_curve_names_its_reference_lines_with_their_spend() -> None:
 
 @pytest.mark.parametrize(("slope", "words"), [(0.5, "less than $1"), (3.0, "stays above 1")])
 def test_without_a_break_even_the_curve_says_why(slope: float, words: str) -> None:
-    figure = charts.response_curve(curve(slope), "Influencers", current=150.0, supported=800.0, breakeven=None)
+    figure = curves.response_curve(curve(slope), "Influencers", current=150.0, supported=800.0, breakeven=None)
     assert not any("marginal ROAS falls" in name for name in legend_names(figure))
     assert words in figure.layout.annotations[0].text
     assert not any("beyond" in name for name in legend_names(figure))  # the data reach the curve's end
@@ -56,7 +57,7 @@ def test_without_a_break_even_the_curve_says_why(slope: float, words: str) -> No
 def test_fit_chart_ends_at_the_last_day_and_names_the_holdout() -> None:
     days = pd.date_range("2025-01-01", periods=60)
     predicted = pd.DataFrame({"mean": 10.0, "low": 9.0, "high": 11.0}, index=days)
-    figure = charts.fit_chart(predicted, predicted["mean"], days[-28])
+    figure = curves.fit_chart(predicted, predicted["mean"], days[-28])
     assert list(pd.to_datetime(figure.layout.xaxis.range)) == [days[0], days[-1]]
     assert "held out: last 28 days, predicted unseen" in legend_names(figure)
     assert not figure.layout.annotations

@@ -105,6 +105,9 @@ def test_platforms_claim_more_than_the_model_gives_them(posterior: MmmPosterior,
     assert set(table["channel"]) == set(posterior.channels)
     influencers = table.set_index("channel").loc[mmm_data.INFLUENCER_CHANNEL]
     assert np.isfinite(influencers["experiment_iroas"]) and np.isnan(influencers["attributed_roas"])
+    (test,) = mmm.dataset_from_folder(demo_dir).lift_tests
+    width = influencers["experiment_high"] - influencers["experiment_low"]
+    assert width == pytest.approx(2 * 1.6449 * test.standard_error, rel=1e-3)  # 90%, as the chart's legend says
     sentence = mmm.over_attribution(table)
     assert sentence is not None and "modelled ROAS" in sentence
 
