@@ -54,7 +54,7 @@ PREDICT_EXAMPLES = {
             "device": "mobile",
             "campaign_type": "conversion",
             "content_type": "video",
-            "ad_set": "retargeting",
+            "ad_set": "lookalike",
         },
     },
     "batch": {

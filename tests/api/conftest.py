@@ -3,7 +3,6 @@ repo's demo data (data/, as `make data` writes it) and a copy of the trained for
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,6 @@ import requests
 
 from bench.sections.api import ApiServer, running_api
 from pipeline import config
-from pipeline.modeling import artifacts, store
 from tests.pipeline.modeling.trained import demo_models
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,30 +19,17 @@ TOKEN = "test-token-7f3a"
 # Tiny limits, so the tests can pass them cheaply; the defaults are 200 MB and 10,000 lines.
 MAX_BODY = 2_000_000
 MAX_LINES = 50
-API_DATA_FILES = (config.CAMPAIGNS_FILE, config.TRACKING_FILE, config.PAYOUTS_FILE)
 
 
 @pytest.fixture(scope="session")
-def api_data_dir(request: pytest.FixtureRequest) -> Path:
-    """data/ when `make data` has written it, else the suite's small generated demo set."""
-    data = ROOT / "data"
-    if all((data / name).is_file() for name in API_DATA_FILES):
-        return data
-    return request.getfixturevalue("demo_dir")
+def api_data_dir(demo_dir: Path) -> Path:
+    """The suite's small generated demo set: the same data on every machine, whatever data/ holds."""
+    return demo_dir
 
 
 @pytest.fixture(scope="session")
-def api_models_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the app's forecaster when `make models` has trained a valid one, else the suite's demo models
-    (trained once per run and shared with the modeling tests)."""
-    source = config.models_dir()
-    if artifacts.check(source, store.FORECASTER) is None:
-        target = tmp_path_factory.mktemp("api-models")
-        for path in artifacts.artifact_paths(source, store.FORECASTER):
-            shutil.copy2(path, target / path.name)
-        if artifacts.check(target, store.FORECASTER) is None:  # not replaced while we copied
-            return target
-    demo_dir = request.getfixturevalue("demo_dir")
+def api_models_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The suite's demo models (trained once per run and shared with the modeling tests), never models/."""
     return demo_models(demo_dir, tmp_path_factory.getbasetemp())[0]
 
 

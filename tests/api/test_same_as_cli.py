@@ -69,7 +69,7 @@ def test_predict_one_line_and_each_line_of_a_batch(
     lines = [
         {"platform": "meta", "spend": 1000.0},
         {"platform": "TikTok", "spend": 250.5, "device": "MOBILE", "campaign_type": "traffic"},
-        {"platform": "Instagram", "spend": 10_000_000.0, "content_type": "video", "ad_set": "retargeting"},
+        {"platform": "Instagram", "spend": 10_000_000.0, "content_type": "video", "ad_set": "lookalike"},
     ]
     expected = [cli_json("predict", *_predict_options(line), "--models", str(api_models_dir)) for line in lines]
     assert api_json(call(http, server, "POST", "/predict", json=lines[1])) == expected[1]
