@@ -8,7 +8,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,18 +44,23 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout_s: float) -> None:
+def wait_until_ready(
+    url: str, process: subprocess.Popen, log: Path, timeout_s: float, name: str, ready: Callable[[bytes], bool]
+) -> None:
+    """Poll `url` until it answers 200 with a body `ready` accepts; raise with the log's tail if the process
+    exits or the time runs out."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}: {log.read_text()[-2000:]}")
+            raise RuntimeError(f"{name} exited with {process.returncode}: {log.read_text()[-2000:]}")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200 and ready(response.read()):
                     return
         except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"streamlit was not healthy within {timeout_s:.0f} s: {log.read_text()[-2000:]}")
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{name} was not ready within {timeout_s:.0f} s: {log.read_text()[-2000:]}")
 
 
 @contextmanager
@@ -90,7 +95,7 @@ def running_server(
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process, log, START_TIMEOUT_S)
+        wait_until_ready(f"{url}/_stcore/health", process, log, START_TIMEOUT_S, "streamlit", lambda _: True)
         yield Server(port=port, pid=process.pid, url=url, log=log)
     finally:
         process.terminate()

@@ -16,14 +16,13 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.server import free_port
+from bench.server import free_port, wait_until_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH_TOKEN = "bench-token"  # a throwaway token for a server that only ever listens on loopback
@@ -46,21 +45,9 @@ class ApiServer:
     token: str
 
 
-def _wait_ready(url: str, process: subprocess.Popen, log: Path, timeout_s: float) -> None:
-    """Until /health says the forecaster is loaded (or the process died, or the time is up)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"python -m api exited with {process.returncode}: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                health = json.loads(response.read())
-            if health["models"]["forecaster"] in ("ready", "unavailable", "missing"):
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the API was not ready within {timeout_s:.0f} s: {log.read_text()[-2000:]}")
+def _forecaster_settled(body: bytes) -> bool:
+    """/health says the forecaster is loaded, or that it can't be (the API then answers 503 on its own)."""
+    return json.loads(body)["models"]["forecaster"] in ("ready", "unavailable", "missing")
 
 
 @contextmanager
@@ -78,7 +65,7 @@ def running_api(
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, process, log, START_TIMEOUT_S)
+        wait_until_ready(f"{url}/health", process, log, START_TIMEOUT_S, "python -m api", _forecaster_settled)
         yield ApiServer(url=url, port=port, pid=process.pid, log=log, token=token)
     finally:
         process.terminate()
