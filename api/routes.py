@@ -1,5 +1,6 @@
-"""The endpoints. Each parses its request into the keyword arguments of a pipeline/cli/answers.py function (the
-one its CLI command calls) and returns that function's JSON: one implementation, two front doors.
+"""The endpoints. Each parses its request into the keyword arguments of a pipeline/cli/answers.py or
+plan_answers.py function (the one its CLI command calls) and returns that function's JSON: one implementation, two
+front doors.
 
 CPU-bound endpoints are plain `def`s, run in the server's thread pool, so /health (async, in-memory only) is
 answered while a prediction or a bootstrap runs."""
@@ -18,23 +19,25 @@ from fastapi.security import HTTPBearer
 
 from api.errors import BatchTooLarge, ServiceUnavailable
 from api.guard import FORM, JSON
+from api.plan_schemas import OPTIMIZE_EXAMPLES, PLAN_ANSWER, PLAN_ERRORS, PLAN_EXAMPLES, OptimizeBody, PlanBody
 from api.schemas import (
     MMM_ERRORS,
     MMM_EXAMPLE,
-    OPTIMIZE_EXAMPLES,
+    OPTIMIZE_LINES_EXAMPLES,
     PREDICT_EXAMPLES,
-    OptimizeBody,
+    OptimizeLinesBody,
     PredictBatch,
     PredictBody,
     documented,
 )
 from api.state import ApiState, file_stamp
 from pipeline import config
-from pipeline.cli import answers
+from pipeline.cli import answers, plan_answers
 from pipeline.cli.main import to_jsonable
 
 # The media types each path's body may have (api.guard answers others with 415).
-BODY_TYPES = {"/ingest": FORM, "/kpis": FORM, "/predict": JSON, "/optimize": JSON}
+BODY_TYPES = {"/ingest": FORM, "/kpis": FORM, "/predict": JSON, "/optimize": JSON, "/plan": JSON}
+BODY_TYPES |= {"/optimize-lines": JSON}
 # Longer upload names are cut (keeping the extension, which ingestion reads as a format hint).
 MAX_NAME_CHARS = 255
 
@@ -194,8 +197,55 @@ def predict(request: Request, body: Annotated[PredictBody, Body(openapi_examples
     "/optimize",
     **described(
         "planning",
-        "Split a budget across the default lines to maximise an objective",
-        "Same JSON as `python -m pipeline optimize --json`.",
+        "Split next period's budget across channels on the media mix model (or find the budget for a target)",
+        "Same JSON as `python -m pipeline optimize --json`, from the media mix fit saved for the server's data "
+        f"(never fitted in a request): {PLAN_ANSWER}",
+        400,
+        401,
+        413,
+        415,
+        422,
+        503,
+        errors=PLAN_ERRORS,
+    ),
+)
+def optimize(request: Request, body: Annotated[OptimizeBody, Body(openapi_examples=OPTIMIZE_EXAMPLES)]) -> Any:
+    """Same JSON as `python -m pipeline optimize --budget B [--days N] [--start D] [--mode M] [--target T]
+    [--min CH=X ...] [--max CH=X ...] [--spread S] --json`: 503 until a fit for exactly this data is saved."""
+    posterior = api_state(request).media_mix.posterior()
+    window = {"days": body.days, "start": body.start, "spread": body.spread}
+    return plan_answers.optimize_answer(
+        posterior, body.budget, mode=body.mode, target=body.target, **window, **body.limit_texts()
+    )
+
+
+@protected.post(
+    "/plan",
+    **described(
+        "planning",
+        "Score a given split of next period's budget on the media mix model, with 90% intervals",
+        f"Same JSON as `python -m pipeline plan --spend CHANNEL=AMOUNT ... --json`: {PLAN_ANSWER}",
+        400,
+        401,
+        413,
+        415,
+        422,
+        503,
+        errors=PLAN_ERRORS,
+    ),
+)
+def plan(request: Request, body: Annotated[PlanBody, Body(openapi_examples=PLAN_EXAMPLES)]) -> Any:
+    """Same JSON as `python -m pipeline plan --spend CH=AMOUNT ... [--days N] [--start D] [--spread S] --json`."""
+    posterior = api_state(request).media_mix.posterior()
+    return plan_answers.plan_answer(posterior, dict(body.spend), body.days, body.start, body.spread)
+
+
+@protected.post(
+    "/optimize-lines",
+    **described(
+        "planning",
+        "Split a daily budget across the forecaster's default lines to maximise an objective",
+        "Same JSON as `python -m pipeline optimize-lines --json`.",
         400,
         401,
         413,
@@ -204,8 +254,10 @@ def predict(request: Request, body: Annotated[PredictBody, Body(openapi_examples
         503,
     ),
 )
-def optimize(request: Request, body: Annotated[OptimizeBody, Body(openapi_examples=OPTIMIZE_EXAMPLES)]) -> Any:
-    """Same JSON as `python -m pipeline optimize --budget B --objective O --json`."""
+def optimize_lines(
+    request: Request, body: Annotated[OptimizeLinesBody, Body(openapi_examples=OPTIMIZE_LINES_EXAMPLES)]
+) -> Any:
+    """Same JSON as `python -m pipeline optimize-lines --budget B --objective O --json`."""
     return answers.optimize_plan(api_state(request).forecaster.get(), body.budget, body.objective)
 
 

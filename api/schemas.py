@@ -64,8 +64,8 @@ PREDICT_EXAMPLES = {
 }
 
 
-class OptimizeBody(BaseModel):
-    """`python -m pipeline optimize --budget B --objective O`."""
+class OptimizeLinesBody(BaseModel):
+    """`python -m pipeline optimize-lines --budget B --objective O`: the forecaster's per-line optimizer."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -78,7 +78,7 @@ class OptimizeBody(BaseModel):
         return value.strip().lower() if isinstance(value, str) else value
 
 
-OPTIMIZE_EXAMPLES = {
+OPTIMIZE_LINES_EXAMPLES = {
     "revenue": {"summary": "Split 50,000 for revenue", "value": {"budget": 50000}},
     "conversions": {
         "summary": "Split 20,000 for conversions",

@@ -1,6 +1,6 @@
 """What one API process holds: the forecaster (loaded once, hash checked, never trained here), the media mix
-model's answer (from its fit cached on disk, never fitted here) and small caches of answers that only change when
-their files do (the demo campaign table, the incrementality report)."""
+model's fit and answer (from its fit cached on disk, never fitted here) and small caches of answers that only
+change when their files do (the demo campaign table, the incrementality report)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pipeline.inputs.ingest.load import IngestResult
 from pipeline.modeling import artifacts, mmm, store
 from pipeline.modeling.forecast import Forecaster
 from pipeline.modeling.mmm_data import MmmDataset, MmmInputError
-from pipeline.modeling.mmm_fit import SamplerSettings
+from pipeline.modeling.mmm_fit import MmmPosterior, SamplerSettings
 
 MAKE_MODELS = "run `make models` (or `python -m pipeline ensure-models`) and try again"
 MAKE_DATA = "run `make data` (or `python -m pipeline ensure-data`) and try again"
@@ -36,6 +36,7 @@ MMM_DATA_FILES = (
     config.PAYOUTS_FILE,
 )
 FIT_MMM = "run `python -m pipeline mmm` (or open the Media mix page) to fit it, then try again"
+NO_MMM_FIT = f"No saved media mix fit matches this data yet; {FIT_MMM}"
 # The data errors `python -m pipeline mmm` reports as one `error:` line (exit 2); here they are 422s.
 MMM_INPUT_ERRORS = (MmmInputError, DemoDataError, IngestError)
 
@@ -103,38 +104,48 @@ class ForecasterHolder:
 
 
 class MediaMixHolder:
-    """The media mix model's answer (`python -m pipeline mmm --json`) for the data folder, from the fit cached on
-    disk (pipeline.modeling.mmm.cached_fit: hash, data and versions checked). A fit takes minutes, so it never
-    happens here: without a valid saved fit the answer is a 503 saying how to make one.
+    """The media mix model's fit for the data folder, from the fit cached on disk (pipeline.modeling.mmm.cached_fit:
+    hash, data and versions checked), and its `python -m pipeline mmm --json` answer. A fit takes minutes, so it
+    never happens here: without a valid saved fit every use is a 503 saying how to make one.
 
-    The answer, or the reason there is none, is kept while the data and model files are unchanged, so a request
-    costs a few stats; the data set is kept per version of the data files, so a new fit does not re-read them."""
+    The fit (the posterior, shared read-only by the planner's requests), or the reason there is none, is kept while
+    the data and model files are unchanged, so a request costs a few stats; the data set is kept per version of the
+    data files, so a new fit does not re-read them."""
 
     def __init__(self, data_dir: Path, models_dir: Path, settings: SamplerSettings) -> None:
         self.data_dir, self.models_dir, self.settings = data_dir, models_dir, settings
         self._lock = threading.Lock()  # one load at a time: concurrent first requests wait for it, not repeat it
         self._dataset: tuple[Any, MmmDataset] | None = None
-        # (stamp, answer) or (stamp, (exception class, sentence)): a fresh exception is raised each time.
-        self._answer: tuple[Any, Any] | None = None
+        # (stamps, posterior) or (stamps, (exception class, sentence)): a fresh exception is raised each time.
+        self._fit: tuple[Any, MmmPosterior | tuple[type[Exception], str]] | None = None
+        self._summary: tuple[MmmPosterior, dict[str, Any]] | None = None  # the mmm answer of that posterior
 
     def _stamps(self) -> tuple[Any, Any]:
         data = file_stamp(*(self.data_dir / name for name in MMM_DATA_FILES))
         return data, file_stamp(*artifacts.artifact_paths(self.models_dir, mmm.MODEL_NAME))
 
-    def summary(self) -> dict[str, Any]:
-        """The CLI's JSON; ServiceUnavailable (503) without data or a saved fit, MMM_INPUT_ERRORS (422) for data
-        the model cannot use."""
+    def posterior(self) -> MmmPosterior:
+        """The saved fit for exactly this data (read-only); ServiceUnavailable (503) without data or a saved fit,
+        ValueError (422, api.errors) for data the model cannot use."""
         stamps = self._stamps()
         with self._lock:
-            if self._answer is None or self._answer[0] != stamps:
-                self._answer = (stamps, self._answer_for(stamps[0]))
-            answer = self._answer[1]
-        if isinstance(answer, tuple):
-            kind, message = answer
+            if self._fit is None or self._fit[0] != stamps:
+                self._fit = (stamps, self._fit_for(stamps[0]))
+            fit = self._fit[1]
+        if isinstance(fit, tuple):
+            kind, message = fit
             raise kind(message)
-        return answer
+        return fit
 
-    def _answer_for(self, data_stamp: Any) -> dict[str, Any] | tuple[type[Exception], str]:
+    def summary(self) -> dict[str, Any]:
+        """The CLI's JSON (`python -m pipeline mmm --json`), computed once per saved fit; errors as posterior()."""
+        posterior = self.posterior()
+        with self._lock:
+            if self._summary is None or self._summary[0] is not posterior:
+                self._summary = (posterior, mmm.summary(posterior))
+            return self._summary[1]
+
+    def _fit_for(self, data_stamp: Any) -> MmmPosterior | tuple[type[Exception], str]:
         if not any((self.data_dir / name).is_file() for name in (PARQUET_FILE, config.CAMPAIGNS_FILE)):
             return ServiceUnavailable, f"The data folder has no {config.CAMPAIGNS_FILE}; {MAKE_DATA}"
         try:
@@ -143,8 +154,8 @@ class MediaMixHolder:
             return ValueError, str(exc).splitlines()[0] if str(exc) else "The data cannot be modelled."
         posterior = mmm.cached_fit(self.models_dir, dataset, self.settings)
         if posterior is None:
-            return ServiceUnavailable, f"No saved media mix fit matches this data yet; {FIT_MMM}"
-        return mmm.summary(posterior)
+            return ServiceUnavailable, NO_MMM_FIT
+        return posterior
 
     def _dataset_for(self, data_stamp: Any) -> MmmDataset:
         if self._dataset is None or self._dataset[0] != data_stamp:

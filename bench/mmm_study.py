@@ -16,7 +16,7 @@ from typing import Any
 import data_generation
 from bench import alt_generator
 from pipeline import config
-from pipeline.modeling import mmm, mmm_data
+from pipeline.modeling import artifacts, mmm, mmm_data
 from pipeline.modeling.mmm_fit import SamplerSettings, fit_mmm
 
 
@@ -45,12 +45,13 @@ def channel_scores(summary: dict[str, Any], truth: dict[str, Any], seed: int, ca
 
 
 def run_seed(seed: int, folder: Path, settings: SamplerSettings, modes: tuple[bool, ...] = (True, False)) -> list[dict]:
-    """Generate one seed's demo data into `folder` and score the calibrated (and uncalibrated) fits."""
+    """Generate one seed's demo data into `folder`, score the calibrated (and uncalibrated) fits, keep them there."""
     truth = data_generation.generate(folder, seed=seed, rows=config.DEFAULT_CAMPAIGN_ROWS)
     dataset = mmm.dataset_from_folder(folder)
     records = []
     for calibrate in modes:
         posterior = fit_mmm(dataset, settings, calibrate=calibrate)
+        artifacts.save(folder, f"posterior_{'calibrated' if calibrate else 'uncalibrated'}", posterior, {"seed": seed})
         records += channel_scores(mmm.summary(posterior), truth, seed, calibrate)
     return records
 

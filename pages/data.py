@@ -4,24 +4,24 @@ business's daily sales (a shop or GA4 export)."""
 import streamlit as st
 
 from pipeline.inputs.ingest.vocabulary import KINDS
-from ui import filters, layout, upload
 from ui import format as fmt
+from ui import layout, upload
 from ui.cached import data
 
 INFLUENCER_KINDS = [kind for kind in KINDS if upload.KIND_BOXES[kind] == "Influencer tables"]
 
 layout.use_app_navigation()
+data.follow_dataset_link()
 st.title("Data")
 st.caption(
     f"In use for this session: campaigns from **{data.campaign_source()}**, influencers from "
-    f"**{data.influencer_source()}**, daily sales: **{upload.sales_source()}**. Uploads stay in your session; "
-    "nobody else sees them."
+    f"**{data.influencer_source()}**, daily sales: **{upload.sales_source()}**. Uploads stay in your session until "
+    "you keep them in the team workspace."
 )
-if st.button("Reset to demo data", key="reset_demo", icon=":material/restart_alt:"):
-    data.reset_to_demo()
-    upload.forget_sales()
-    filters.clear_filter_state()
-    st.success("Every page now shows the demo data again.")
+if st.button("Reset to demo data", key="reset_demo", icon=":material/restart_alt:", on_click=upload.reset_data):
+    st.success(upload.RESET_MESSAGE)
+
+upload.workspace_section()
 
 campaign_tab, influencer_tab, sales_tab = st.tabs(["Campaign export", "Influencer tables", "Sales"])
 
@@ -39,12 +39,16 @@ with campaign_tab:
             result = upload.with_edits(file, first, upload.file_key(file))
             if result is not None:
                 upload.review(result, file.name, first.uncertain)
-                if st.button("Use this data", type="primary", key="use_campaigns"):
-                    data.use_campaigns(result.frame, file.name)
-                    filters.clear_filter_state(filters.CAMPAIGN_KEYS)
+                if st.button(
+                    "Use this data",
+                    type="primary",
+                    key="use_campaigns",
+                    on_click=upload.use_campaign_upload,
+                    args=(result.frame, file.name),
+                ):
                     st.success(
                         f"Now using {file.name} ({fmt.count(result.rows_kept)} rows) on every campaign page "
-                        "for this session."
+                        "for this session. Keep it for the team under Team workspace above."
                     )
 
 with influencer_tab:
@@ -71,12 +75,17 @@ with influencer_tab:
     missing = [kind for kind in INFLUENCER_KINDS if kind not in found]
     if files and missing:
         st.info(f"Still needed: {', '.join(upload.KIND_LABELS[kind] for kind in missing)}.")
-    elif found and st.button("Use these tables", type="primary", key="use_influencers"):
+    elif found:
         tables = {kind: result.frame for kind, (_, result) in found.items()}
         names = ", ".join(name for name, _ in found.values())
-        data.use_influencer_tables(tables, names)
-        filters.clear_filter_state(filters.INFLUENCER_KEYS)
-        st.success(f"Now using {names} on every influencer page for this session.")
+        if st.button(
+            "Use these tables",
+            type="primary",
+            key="use_influencers",
+            on_click=upload.use_influencer_upload,
+            args=(tables, names),
+        ):
+            st.success(f"Now using {names} on every influencer page for this session.")
 
 with sales_tab:
     st.write(
@@ -93,6 +102,11 @@ with sales_tab:
             result = upload.with_edits(file, first, f"sales_{upload.file_key(file)}")
             if result is not None:
                 upload.review(result, file.name, first.uncertain)
-                if st.button("Use these sales", type="primary", key="use_sales"):
-                    upload.use_sales(result.frame, file.name)
+                if st.button(
+                    "Use these sales",
+                    type="primary",
+                    key="use_sales",
+                    on_click=upload.use_sales,
+                    args=(result.frame, file.name),
+                ):
                     st.success(f"Now using {file.name} ({fmt.count(len(result.frame))} days) as this session's sales.")

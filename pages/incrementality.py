@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from pipeline.filters import apply_influencer_filter
+from pipeline.influencers import attribution, story
 from pipeline.influencers import statistics as inc_stats
 from pipeline.influencers.guardrails import FLAG
 from pipeline.influencers.tracking import IncrementalityInputError
@@ -14,6 +16,8 @@ from ui.charts import influencers as influencer_charts
 STRATIFIED = "Each influencer's exposed users against its own control users, weighted by its exposed users"
 MARGIN_HELP = "100% judges break-even on revenue. Enter your gross margin to judge it on gross profit."
 P_VALUE_HELP = "Welch's t-test: how often a gap at least this big would appear if the influencers had no effect."
+STORY_COLUMNS = ["name", "platform", "payout", "revenue", "roas", "incremental_revenue", "iroas", "iroas_interval"]
+STORY_LABELS = {"roas": "Attributed ROAS", "revenue": "Attributed revenue", "iroas_interval": "iROAS interval"}
 
 layout.use_app_navigation()
 st.title("Incrementality")
@@ -75,10 +79,24 @@ for check in report.guardrails:
 with st.expander("Checks before the verdict"):
     st.markdown("\n".join(f"- **{c.name}** ({c.status}): {c.message}" for c in report.guardrails))
 
+st.subheader("Attributed vs incremental, per influencer")
+summary = attribution.influencer_summary(apply_influencer_filter(tables, spec))  # the Influencers page's figures
+linked = story.attributed_vs_incremental(summary, report.breakdowns.get("influencer"))
+linked["iroas_interval"] = fmt.multiple_intervals(linked["iroas_ci_low"], linked["iroas_ci_high"])
+st.caption(story.story_sentence(story.headline(attribution.key_metrics(summary), overall)))
+ranked = linked.sort_values("incremental_share", kind="stable", na_position="last")
+layout.data_table(ranked, "attributed vs incremental", [*STORY_COLUMNS, "incremental_share"], labels=STORY_LABELS)
+st.caption(
+    "Incremental share = incremental revenue / attributed revenue: the part of what an influencer is credited with "
+    "that the control group says they caused (below 0%: the exposed users bought less than the control users)."
+)
+
 st.subheader("Which influencers, campaigns and products paid off")
+filters.link_choice("inc_breakdown", list(report.breakdowns), next(iter(report.breakdowns), ""))
 dimension = st.radio(
     "Break down by", list(report.breakdowns), horizontal=True, key="inc_breakdown", format_func=str.capitalize
 )
+filters.mirror_choice("inc_breakdown", dimension, next(iter(report.breakdowns), None))
 if dimension is not None:
     table = report.breakdowns[dimension]
     layout.chart(influencer_charts.forest_plot, table, dimension, break_even_iroas(margin))

@@ -1,18 +1,13 @@
 """Media mix: what each channel really brought to the business's sales, with carryover and saturation."""
 
-import time
-
 import streamlit as st
 
 from pipeline.modeling import mmm
 from ui import format as fmt
-from ui import layout, upload
-from ui.cached import data
-from ui.cached import mmm as cached_mmm
+from ui import layout, mmm_source
 from ui.charts import mmm as charts
 from ui.charts import mmm_curves as curves
 
-POLL_SECONDS = 2.0
 TABLE_COLUMNS = [
     "channel",
     "spend",
@@ -43,35 +38,9 @@ st.caption(
 )
 
 
-def chosen_source() -> cached_mmm.MmmSource:
-    """The session's uploads when both a campaign export and sales are uploaded, else the data folder's."""
-    campaigns, sales = st.session_state.get(data.UPLOADED_CAMPAIGNS_KEY), upload.uploaded_sales()
-    if campaigns is not None and sales is None:
-        st.info(
-            "You uploaded a campaign export but no daily sales: the model below uses the data folder. Upload your "
-            "shop's or GA4's daily sales on the Data page to fit it on your own campaigns."
-        )
-    if campaigns is not None and sales is not None:
-        return cached_mmm.upload_source(campaigns, sales)
-    return cached_mmm.folder_source()
-
-
-source = chosen_source()
-job = source.job
-if job.running:
-    share = min(job.elapsed / cached_mmm.EXPECTED_FIT_SECONDS, 0.99)
-    st.progress(
-        share,
-        text=f"Fitting the media mix model on {job.label} in the background: {job.elapsed:.0f} s so far, "
-        f"usually one to three minutes. The other pages work meanwhile.",
-    )
-    time.sleep(POLL_SECONDS)
-    st.rerun()
-if job.problem:
-    st.error(f"The media mix model can't be fitted on this data: {job.problem}")
-    st.stop()
-if job.error or job.posterior is None or job.dataset is None:
-    st.error(f"The media mix model could not be fitted: {job.error or 'no result'}.")
+source = mmm_source.chosen_source()
+job = mmm_source.fitted_job(source)
+if job is None:
     st.stop()
 
 posterior = job.posterior

@@ -14,6 +14,9 @@ from ui.download import csv_download
 
 KPI_METRICS = ("spend", "impressions", "clicks", "conversions", "revenue", "ctr", "cvr", "cpc", "cpa", "cpm", "roas")
 TREND_METRICS = ("spend", "revenue", "conversions", "clicks", "impressions", "roas", "cpa", "cpc", "cpm", "ctr", "cvr")
+FREQS = ["day", "week", "month"]
+DIMENSIONS = ["platform", "device", "campaign"]
+LEVELS = ["campaign", "campaign_day"]
 TABLE_COLUMNS = ["spend", "impressions", "clicks", "conversions", "revenue", "ctr", "cvr", "cpc", "cpa", "cpm", "roas"]
 
 layout.use_app_navigation()
@@ -35,9 +38,16 @@ layout.kpi_row(kpis.compare_periods(daily, period, span), KPI_METRICS, cube.comp
 
 st.subheader("Trend")
 left, middle, right = st.columns([2, 2, 1])
-freq = left.segmented_control("Granularity", ["day", "week", "month"], default="week", key="ov_freq") or "week"
-metric = middle.selectbox("Metric", cube.computable(TREND_METRICS, have), format_func=fmt.axis_title, key="ov_metric")
+trend_metrics = cube.computable(TREND_METRICS, have)
+filters.link_choice("ov_freq", FREQS, "week")
+filters.link_choice("ov_metric", trend_metrics, trend_metrics[0])
+filters.link_flag("ov_split")
+freq = left.segmented_control("Granularity", FREQS, key="ov_freq") or "week"
+metric = middle.selectbox("Metric", trend_metrics, format_func=fmt.axis_title, key="ov_metric")
 split = right.toggle("Split by platform", key="ov_split")
+filters.mirror_choice("ov_freq", freq, "week")
+filters.mirror_choice("ov_metric", metric, trend_metrics[0])
+filters.mirror_flag("ov_split", split)
 by = ["platform"] if split else []
 by_day = kpis.in_period(platform_days if split else daily, period)
 trend = kpis.trend(by_day, freq, by=by)
@@ -51,10 +61,13 @@ totals = cube.rollup(current, ["platform", "campaign", "device"])
 
 st.subheader("Breakdowns")
 left, right = st.columns(2)
-dim = left.segmented_control("Break down by", ["platform", "device", "campaign"], default="platform", key="ov_dim")
-dim = dim or "platform"
 columns = cube.computable(TABLE_COLUMNS, have)
-shown = right.selectbox("Chart metric", columns, index=len(columns) - 1, format_func=fmt.axis_title, key="ov_shown")
+filters.link_choice("ov_dim", DIMENSIONS, "platform")
+filters.link_choice("ov_shown", columns, columns[-1])
+dim = left.segmented_control("Break down by", DIMENSIONS, key="ov_dim") or "platform"
+shown = right.selectbox("Chart metric", columns, format_func=fmt.axis_title, key="ov_shown")
+filters.mirror_choice("ov_dim", dim, "platform")
+filters.mirror_choice("ov_shown", shown, columns[-1])
 keys = ["platform", "campaign"] if dim == "campaign" else [dim]
 ranked = cube.kpi_table(totals, keys).sort_values(columns[0], ascending=False)
 title = f"{fmt.label(shown)} by {dim}" + (f" (the 15 biggest by {columns[0]})" if len(ranked) > 15 else "")
@@ -78,17 +91,21 @@ left, right = st.columns(2)
 with left:
     st.subheader("Cost efficiency")
     costs = cube.computable(["cpa", "cpc", "cpm"], have)
+    filters.link_choice("ov_cost", costs, costs[0] if costs else "")
     cost = st.radio("Cost metric", costs, format_func=fmt.axis_title, horizontal=True, key="ov_cost")
+    filters.mirror_choice("ov_cost", cost, costs[0] if costs else None)
     matrix = overview.cost_matrix(totals, cost) if cost and "device" in day_cube.columns else None
     if matrix is None:
         st.info("This data has no device column or no cost inputs for a platform x device view.")
     else:
-        layout.chart(base_charts.heatmap, matrix, cost, f"{fmt.label(cost)} by platform and device")
+        overall = kpis.kpi_totals(totals)[cost]  # the colours say better or worse than this
+        title = f"{fmt.label(cost)} by platform and device (colour: vs overall, grey within ±5%)"
+        layout.chart(base_charts.difference_heatmap, matrix, cost, title, overall)
 with right:
     st.subheader("Spend vs conversions")
-    level = st.radio(
-        "Points", ["campaign", "campaign_day"], format_func=lambda v: v.replace("_", "-"), horizontal=True, key="ov_lvl"
-    )
+    filters.link_choice("ov_lvl", LEVELS, "campaign")
+    level = st.radio("Points", LEVELS, format_func=lambda v: v.replace("_", "-"), horizontal=True, key="ov_lvl")
+    filters.mirror_choice("ov_lvl", level, "campaign")
     if cube.computable(["cpa"], have):
         points = overview.spend_conversion_points(current if level == "campaign_day" else totals, level)
         r = overview.correlation(points["spend"], points["conversions"])

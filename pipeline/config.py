@@ -43,6 +43,10 @@ PAYOUTS_FILE = "payouts.csv"
 GROUND_TRUTH_FILE = "ground_truth.json"
 # The business's own daily sales (a shop or GA4 report): what the media mix model explains.
 SALES_FILE = "sales.csv"
+# The team's workspace (kept datasets, saved scenarios): one DuckDB file in the data folder unless APP_WORKSPACE
+# names another (pipeline.workspace.store.workspace_path).
+WORKSPACE_FILE = "workspace.duckdb"
+WORKSPACE_ENV = "APP_WORKSPACE"
 DEMO_FILES = (
     CAMPAIGNS_FILE,
     SALES_FILE,

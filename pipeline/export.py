@@ -2,14 +2,23 @@
 
 A text cell starting with = + - @ (or a tab or carriage return) is read by Excel, LibreOffice
 and Google Sheets as a formula ("CSV injection"). Such text cells get a leading single quote.
-Numeric columns are written as numbers, so a plain negative number stays a number.
+Numeric columns are written as numbers, so a plain negative number stays a number. Numbers are written the way
+a person reads them: a float column holding only whole numbers (counts summed as floats) as integers, "16318"
+not "16318.0"; money rounded to cents, "4.5" not "4.499999999999999"; other ratios keep their precision.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A column is money when its name is, or contains, one of these words (spend, revenue_per_user, total_payout).
+MONEY_WORDS = ("spend", "revenue", "payout", "cost", "profit", "net_loss", "budget", "value", "baseline")
+MONEY_NAMES = frozenset({"cpc", "cpa", "cpm", "cpe", "aov"})
+# ...unless a word says it is a ratio or a share of money, which keeps its precision (roas, cost_share).
+RATIO_WORDS = ("roas", "roi", "share", "rate", "lift", "ratio", "per_dollar")
+CENTS = 2
 
 
 def defuse_cell(value: object) -> object:
@@ -42,6 +51,40 @@ def defuse_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def is_money(name: object) -> bool:
+    """True for a money column name: cpa, spend, total_payout, revenue_per_exposed_user; not roas or cost_share."""
+    text = str(name).lower()
+    if any(word in text for word in RATIO_WORDS):
+        return False
+    return text in MONEY_NAMES or any(word in text for word in MONEY_WORDS)
+
+
+def _whole_numbers(values: np.ndarray) -> bool:
+    """True when every value is missing or a whole number an integer holds exactly (no ±inf), and one is not."""
+    present = values[~np.isnan(values)]
+    return (
+        bool(present.size)
+        and bool(np.all(np.isfinite(present) & (present == np.round(present))))
+        and bool(np.all(np.abs(present) < 2**53))
+    )
+
+
+def readable_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with money rounded to cents and float columns holding only whole numbers as nullable integers
+    (missing values stay missing). Boolean, integer, text and date columns are untouched."""
+    out = frame.copy()
+    for name in out.columns:
+        column = out[name]
+        if not pd.api.types.is_float_dtype(column.dtype):
+            continue
+        if is_money(name):
+            column = column.round(CENTS)
+        if _whole_numbers(column.to_numpy(dtype="float64", na_value=np.nan)):
+            column = column.astype("Int64")
+        out[name] = column
+    return out
+
+
 def to_csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
     """UTF-8 CSV of the defused frame. Missing values are empty cells; dates are ISO 8601.
 
@@ -49,5 +92,5 @@ def to_csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
     terminator: with LF alone, a bare CR inside a cell ("x", CR, "=cmd()") went out unquoted, and a
     spreadsheet would start a new row at it, with the formula first, past the defusing.
     """
-    safe = defuse_frame(frame.reset_index() if index else frame)
+    safe = defuse_frame(readable_numbers(frame.reset_index() if index else frame))
     return safe.to_csv(index=False, lineterminator="\r\n", date_format="%Y-%m-%d").encode("utf-8")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 MISSING = "—"  # how any undefined number reads, in a sentence or on a page
+MINUS = "\u2212"  # a true minus sign: a hyphen reads as a dash, and "$-2,331" hides the sign inside the amount
 
 
 def undefined(value: float | None) -> bool:
@@ -24,8 +25,9 @@ def display_decimals(value: float, minimum: int = 2, significant: int = 2) -> in
 
 
 def money(value: float | None, decimals: int = 0, symbol: str = "$") -> str:
-    """$12,345 (or $1.23 with decimals=2); "—" when undefined."""
+    """$12,345 (or $1.23 with decimals=2); negatives as "−$2,331" (true minus before the symbol); "—" when
+    undefined. A value that rounds to zero has no sign ("$0", never "−$0")."""
     if undefined(value):
         return MISSING
-    sign = "-" if value < 0 else ""
+    sign = MINUS if round(value, decimals) < 0 else ""
     return f"{sign}{symbol}{abs(value):,.{decimals}f}"

@@ -41,7 +41,7 @@ def test_download_defuses_every_formula_prefix(prefix: str) -> None:
     rows = read_back(export.to_csv_bytes(frame))
     assert rows[1][0] == f'\'{prefix}HYPERLINK("http://x")'  # the quote makes it text, the content is kept
     assert rows[2][0] == "safe"
-    assert rows[1][1] == "-5.0"  # a negative number is a number, not a formula
+    assert rows[1][1] == "-5"  # a negative number is a number, not a formula (whole money: no ".0")
 
 
 def test_download_defuses_headers_categories_and_carriage_returns() -> None:
@@ -61,7 +61,7 @@ def test_a_line_break_inside_a_cell_cannot_start_a_formula_row(separator: str) -
     frame = pd.DataFrame({"campaign": [f'Spring{separator}=HYPERLINK("http://x")'], "spend": [1.0]})
     data = export.to_csv_bytes(frame)
     rows = read_back(data)
-    assert rows == [["campaign", "spend"], [f'Spring{separator}=HYPERLINK("http://x")', "1.0"]]
+    assert rows == [["campaign", "spend"], [f'Spring{separator}=HYPERLINK("http://x")', "1"]]  # whole money: "1"
     assert pd.read_csv(io.BytesIO(data))["campaign"].tolist() == frame["campaign"].tolist()
     # What a spreadsheet sees as lines outside quotes: none may begin with a formula character.
     unquoted_lines = re.split(r"\r\n|\r|\n", re.sub(r'"[^"]*"', "", data.decode()))

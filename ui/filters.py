@@ -21,6 +21,10 @@ LIST_SEPARATOR = "~"
 KEEP_PREFIX = "_keep_"
 CAMPAIGN_KEYS = ("cf_dates", "cf_platform", "cf_device", "cf_campaign", "cf_campaign_type", "cf_content_type")
 INFLUENCER_KEYS = ("if_dates", "if_platform", "if_category", "if_product", "if_type", "if_gender")
+# The link's kept dataset (ui.cached.data.follow_dataset_link): an id in the team's workspace, never a path; it is
+# only ever looked up as a query parameter, and a longer value cannot be an id.
+DATASET_PARAM = "dataset"
+MAX_DATASET_ID_CHARS = 64
 
 
 def _options(frame: pd.DataFrame, column: str) -> list[str]:
@@ -34,6 +38,17 @@ def _mirror(key: str, encoded: str | None) -> None:
             del st.query_params[key]
     elif st.query_params.get(key) != encoded:
         st.query_params[key] = encoded
+
+
+def dataset_from_link() -> str | None:
+    """The kept dataset's id the link names (cut to MAX_DATASET_ID_CHARS), or None when it names none."""
+    raw = (st.query_params.get(DATASET_PARAM) or "").strip()
+    return raw[:MAX_DATASET_ID_CHARS] or None
+
+
+def mirror_dataset(dataset_id: str | None) -> None:
+    """Put the kept dataset in use into the link (or take it out), so a shared link opens on the same data."""
+    _mirror(DATASET_PARAM, dataset_id)
 
 
 def _seed(key: str, from_url: object) -> object:
@@ -174,3 +189,32 @@ def influencer_filters(tables: dict[str, pd.DataFrame]) -> InfluencerFilter:
     )
     _reset_button(INFLUENCER_KEYS)
     return spec
+
+
+# ---------------------------------------------------------------- section choices in the link
+# A page's single choices (granularity, breakdown, metric) live under their widget keys like the filters, so a
+# copied link reopens the same view. Seed before drawing the widget (which then takes no default), mirror after.
+
+
+def link_choice(key: str, options: Sequence[str], default: str) -> None:
+    """Seed a single-choice widget's state: its live value, else the link's (when it is one of `options`), else
+    `default`. Call before drawing the widget, and draw it without a default or index."""
+    if key not in st.session_state:
+        raw = st.query_params.get(key)
+        st.session_state[key] = raw if raw in options else default
+
+
+def mirror_choice(key: str, value: object, default: object) -> None:
+    """Write a drawn single-choice widget's value into the link; the default (or no choice) drops it."""
+    _mirror(key, None if value is None or value == default else str(value))
+
+
+def link_flag(key: str) -> None:
+    """Seed a toggle's state from the link ("1" is on), before drawing the toggle without a value."""
+    if key not in st.session_state:
+        st.session_state[key] = st.query_params.get(key) == "1"
+
+
+def mirror_flag(key: str, value: bool) -> None:
+    """Write a toggle into the link: "1" when on, nothing when off (the default)."""
+    _mirror(key, "1" if value else None)

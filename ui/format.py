@@ -6,7 +6,10 @@ values come from pipeline.text, which the CLI's sentences use too, so each rule 
 
 from __future__ import annotations
 
-from pipeline.text import MISSING, display_decimals, money, undefined
+import math
+from collections.abc import Iterable
+
+from pipeline.text import MINUS, MISSING, display_decimals, money, undefined
 
 
 def count(value: float | None) -> str:
@@ -71,6 +74,18 @@ METRIC_STYLES: dict[str, tuple[str, int]] = {
     "roi": ("percent", 1),
     "share": ("percent", 1),
     "roas": ("multiple", 2),
+    "attributed_roas": ("multiple", 2),
+    "iroas": ("multiple", 2),
+    "judged_value": ("multiple", 2),
+    "attributed_revenue": ("money", 0),
+    "incremental_revenue": ("money", 2),  # can be negative: tables write it "-$172.35" (column_format)
+    "incremental_share": ("percent", 0),
+    "followers": ("count", 0),
+    "likes_per_post": ("count", 0),
+    "rank": ("count", 0),
+    "shortlist_rank": ("count", 0),
+    "creators": ("count", 0),
+    "audience_engagement": ("percent", 2),
 }
 METRIC_LABELS: dict[str, str] = {
     "spend": "Spend",
@@ -101,6 +116,20 @@ METRIC_LABELS: dict[str, str] = {
     "roi": "ROI",
     "share": "Share of budget",
     "roas": "ROAS",
+    "attributed_roas": "Attributed ROAS",
+    "iroas": "iROAS",
+    "judged_value": "Judged value",
+    "judged_on": "Judged on",
+    "attributed_revenue": "Attributed revenue",
+    "incremental_revenue": "Incremental revenue",
+    "incremental_share": "Incremental share",
+    "followers": "Followers",
+    "likes_per_post": "Likes per post",
+    "rank": "Rank in file",
+    "shortlist_rank": "#",
+    "handle": "Handle",
+    "creators": "Creators",
+    "audience_engagement": "Engagement rate",
 }
 
 
@@ -138,6 +167,8 @@ def column_format(metric: str) -> tuple[str, float] | None:
     if style is None:
         return None
     kind, decimals = style
+    if kind == "money" and decimals == 2:  # Streamlit's "dollar" puts the sign first: "-$172.35", not "$-172.35"
+        return "dollar", 1.0
     if kind == "money":
         return f"$%,.{decimals}f", 1.0
     if kind == "percent":
@@ -155,10 +186,11 @@ _UNITS = ((1e9, "B"), (1e6, "M"), (1e3, "K"))
 
 def compact(value: float | None, prefix: str = "") -> str:
     """Three significant digits with K, M or B from 10,000 on: 12,345 -> 12.3K, 465,307 -> 465K,
-    1,410,308 -> 1.41M; smaller values in full (9,876); "—" when undefined."""
+    1,410,308 -> 1.41M; smaller values in full (9,876); negatives with a true minus before the prefix
+    (−$12.3K); "—" when undefined."""
     if undefined(value):
         return MISSING
-    sign, size = ("-" if value < 0 else ""), abs(value)
+    sign, size = (MINUS if value <= -0.5 else ""), abs(value)  # −0.3 rounds to "$0", which has no sign
     if size < COMPACT_FROM:
         return f"{sign}{prefix}{size:,.0f}"
     scale, unit = next((s, u) for s, u in _UNITS if size >= s)
@@ -177,6 +209,42 @@ def tile_value(metric: str, value: float | None) -> str:
     return metric_value(metric, value)
 
 
+def multiple_intervals(lows: Iterable[float], highs: Iterable[float]) -> list[str]:
+    """multiple_interval for each (low, high) pair, e.g. a table's interval column."""
+    return [multiple_interval(low, high) for low, high in zip(lows, highs, strict=True)]
+
+
 def multiple_interval(low: float | None, high: float | None) -> str:
     """An interval of multiples: "0.59x – 0.77x"; "—" when either end is undefined."""
     return MISSING if undefined(low) or undefined(high) else f"{precise_multiple(low)} – {precise_multiple(high)}"
+
+
+def money_tick(value: float, step: float) -> str:
+    """An axis tick on a money axis whose ticks are `step` apart: "$0", "$50K", "$1.25M", "−$2K", "$0.25".
+
+    The unit (K, M, B) follows the tick's own size and the decimals the step's, so neighbouring ticks never
+    round to the same text; trailing zeros are dropped."""
+    size = abs(value)
+    scale, unit = next(((s, u) for s, u in _UNITS if size >= s), (1.0, ""))
+    decimals = _step_decimals(step / scale)
+    if scale == 1.0 and decimals:  # under $1,000 with cents: always two decimals, "$0.20" not "$0.2"
+        digits = f"{size:,.{max(decimals, 2)}f}"
+    else:
+        digits = f"{size / scale:,.{decimals}f}"
+        digits = digits.rstrip("0").rstrip(".") if "." in digits else digits
+    sign = MINUS if value < 0 and digits.strip("0.,") else ""
+    return f"{sign}${digits}{unit}"
+
+
+def _step_decimals(step: float, most: int = 6) -> int:
+    """The fewest decimals that write `step` exactly (0.25 -> 2, 5 -> 0), at most `most`."""
+    return next((d for d in range(most) if math.isclose(round(step, d), step, rel_tol=1e-9)), most)
+
+
+def signed_share(value: float | None) -> str:
+    """A relative difference as a whole signed percentage with a true minus: "+12%", "−5%", "0%"; "—" when
+    undefined."""
+    if undefined(value):
+        return MISSING
+    rounded = round(100 * value)
+    return f"{'+' if rounded > 0 else MINUS if rounded < 0 else ''}{abs(rounded)}%"

@@ -1,5 +1,6 @@
-"""Sections of the data page: read an upload, show its mapping and data-quality report, edit guesses; and the
-session's uploaded daily sales (the business's own revenue, for the media mix model)."""
+"""Sections of the data page: read an upload, show its mapping and data-quality report, edit guesses; the
+session's uploaded daily sales (the business's own revenue, for the media mix model); and the team's workspace,
+where uploads are kept for every session (keep, list, switch, rename, delete)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from pipeline.inputs.ingest.errors import IngestError
 from pipeline.inputs.ingest.load import IngestResult
 from pipeline.inputs.ingest.vocabulary import IGNORED, SAME_DAY_REASON
 from pipeline.schemas import CAMPAIGN_DIMENSIONS, CAMPAIGN_MEASURES, SCHEMAS
+from pipeline.workspace.store import MAX_NAME_LENGTH, DatasetRecord, WorkspaceError, clean_name
+from ui import filters, layout
 from ui import format as fmt
-from ui import layout
 from ui.cached import data
+from ui.workspace import workspace
 
 PREVIEW_ROWS = 20
 KIND_LABELS = {
@@ -31,10 +34,13 @@ KIND_LABELS = {
 KIND_BOXES = {"campaigns": "Campaign export", "sales": "Sales"} | {
     kind: "Influencer tables" for kind in ("influencers", "posts", "tracking", "payouts")
 }
-# This session's uploaded daily sales (canonical frame: date, revenue, orders) and its file name. Kept until
-# another good sales file is confirmed or the data is reset; a refused upload never replaces it.
-UPLOADED_SALES_KEY = "uploaded_sales"
-UPLOADED_SALES_NAME_KEY = "uploaded_sales_name"
+# This session's uploaded daily sales live with the rest of the session's data (ui.cached.data); these names stay
+# here for the pages and tests that use them.
+UPLOADED_SALES_KEY = data.UPLOADED_SALES_KEY
+UPLOADED_SALES_NAME_KEY = data.UPLOADED_SALES_NAME_KEY
+use_sales = data.use_sales
+uploaded_sales = data.uploaded_sales
+forget_sales = data.forget_sales
 
 
 def canonical_targets(kind: str) -> list[str]:
@@ -51,28 +57,12 @@ def wrong_box(kind: str, name: str, box: str) -> str | None:
     return f"{name} looks like {what}; upload it under {KIND_BOXES[kind]}."
 
 
-def use_sales(frame: pd.DataFrame, name: str) -> None:
-    """Keep an uploaded daily-sales table for this session (read with uploaded_sales)."""
-    st.session_state[UPLOADED_SALES_KEY] = frame
-    st.session_state[UPLOADED_SALES_NAME_KEY] = name
-
-
-def uploaded_sales() -> pd.DataFrame | None:
-    """This session's uploaded daily sales (pipeline.schemas.SALES), or None. Read-only."""
-    return st.session_state.get(UPLOADED_SALES_KEY)
-
-
-def forget_sales() -> None:
-    for key in (UPLOADED_SALES_KEY, UPLOADED_SALES_NAME_KEY):
-        st.session_state.pop(key, None)
-
-
 def sales_source() -> str:
     """Where this session's daily sales come from: the uploaded file's name, else the data folder's sales.csv
     ("demo data"), else "none yet"."""
     uploaded = st.session_state.get(UPLOADED_SALES_NAME_KEY)
     if uploaded:
-        return uploaded
+        return data.kept_label(uploaded)
     return "demo data" if (config.data_dir() / config.SALES_FILE).is_file() else "none yet"
 
 
@@ -150,7 +140,7 @@ def quality_report(result: IngestResult) -> None:
         st.dataframe(reasons, hide_index=True, width="stretch")
     notes = []
     if result.estimated:
-        notes.append(f"Estimated columns: {', '.join(result.estimated)} (from the assumptions below).")
+        notes.append(f"Estimated columns: {', '.join(result.estimated)} (from the assumptions above).")
     if result.platforms:
         notes.append(f"Platforms: {', '.join(result.platforms)}.")
     if result.kind == "sales":
@@ -203,3 +193,177 @@ def review(result: IngestResult, name: str, guessed: list[str] | None = None) ->
     layout.table(result.frame.head(PREVIEW_ROWS))
     with st.expander("Column mapping", expanded=bool(guessed)):
         mapping_table(result, guessed)
+
+
+# ---------------------------------------------------------------- switching data (button callbacks)
+# The data page's buttons change the data in callbacks, which run before the page is drawn again: the "In use"
+# caption at the top of the page then names the data the click chose, not the data before it.
+
+RESET_MESSAGE = "Every page now shows the demo data again."
+# The newest kept datasets shown as cards; older ones wait in an expander, so the uploaders stay near the top.
+CARDS_SHOWN = 5
+FLASH_KEY = "workspace_flash"  # (st function name, sentence) to show once after a workspace action
+
+
+def reset_data() -> None:
+    """Back to the demo data everywhere: uploads, sales, kept dataset and filters are forgotten."""
+    data.reset_to_demo()
+    filters.clear_filter_state()
+
+
+def use_campaign_upload(frame: pd.DataFrame, name: str) -> None:
+    # The same upload clicked again changes nothing: if it was kept meanwhile, it stays the kept dataset in the link.
+    if st.session_state.get(data.UPLOADED_CAMPAIGNS_KEY) is frame:
+        return
+    data.use_campaigns(frame, name)
+    filters.clear_filter_state(filters.CAMPAIGN_KEYS)
+
+
+def use_influencer_upload(tables: dict[str, pd.DataFrame], names: str) -> None:
+    data.use_influencer_tables(tables, names)
+    filters.clear_filter_state(filters.INFLUENCER_KEYS)
+
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state[FLASH_KEY] = (kind, text)
+
+
+def _keep(name_key: str) -> None:
+    try:
+        record = data.keep_uploads(st.session_state.get(name_key, ""))
+    except WorkspaceError as exc:
+        _flash("error", str(exc))
+        return
+    _flash("success", f"Kept “{record.name}” in the workspace: any session can now switch to it.")
+
+
+def _use_kept(dataset_id: str) -> None:
+    try:
+        record = data.use_kept_dataset(dataset_id)
+    except WorkspaceError as exc:
+        _flash("error", str(exc))
+        return
+    filters.clear_filter_state()
+    _flash("success", f"Every page now shows “{record.name}” for this session.")
+
+
+def _rename_kept(dataset_id: str, name_key: str) -> None:
+    try:
+        name = clean_name(st.session_state.get(name_key, ""), "dataset name")
+        workspace().rename_dataset(dataset_id, name)
+    except WorkspaceError as exc:
+        _flash("error", str(exc))
+        return
+    data.rename_kept(dataset_id, name)  # so the "In use" caption shows the new name
+    _flash("success", f"Renamed to “{name}”.")
+
+
+def _delete_kept(dataset_id: str, name: str) -> None:
+    try:
+        workspace().delete_dataset(dataset_id)
+    except WorkspaceError as exc:
+        _flash("error", str(exc))
+        return
+    note = ""
+    if data.kept_dataset_id() == dataset_id:
+        data.forget_kept_dataset()
+        note = " This session keeps showing its data until you switch or reset."
+    _flash("success", f"Deleted “{name}” from the workspace.{note}")
+
+
+# ---------------------------------------------------------------- the workspace section
+
+
+def plain(text: str) -> str:
+    """User-given text (names, file names) shown in markdown as typed."""
+    return "".join(f"\\{char}" if char in "\\`*_{}[]()<>#+-.!|~$" else char for char in text)
+
+
+def default_name(sources: list[str]) -> str:
+    """The file names, shortened to the longest name the workspace takes."""
+    name = ", ".join(sources)
+    return name if len(name) <= MAX_NAME_LENGTH else name[: MAX_NAME_LENGTH - 1] + "…"
+
+
+def workspace_section() -> None:
+    """Keep the session's uploads for the team, and list what is kept: switch to it, rename or delete it."""
+    st.subheader("Team workspace")
+    st.caption(
+        "Kept datasets are shared with everyone who uses this app: anyone can switch to one, rename or delete it. "
+        "While one is in use, a copied link opens on it."
+    )
+    if flash := st.session_state.pop(FLASH_KEY, None):
+        getattr(st, flash[0])(flash[1])
+    try:
+        records = workspace().datasets()
+    except WorkspaceError as exc:  # a damaged file: say so, and leave the data in use as it is
+        st.error(str(exc))
+        return
+    keep_form()
+    if not records:
+        st.caption("Nothing is kept yet. Use an upload below, then keep it here so every session can switch to it.")
+    for record in records[:CARDS_SHOWN]:
+        kept_card(record)
+    if len(records) > CARDS_SHOWN:
+        with st.expander(f"{len(records) - CARDS_SHOWN} older kept datasets"):
+            for record in records[CARDS_SHOWN:]:
+                kept_card(record)
+
+
+def keep_form() -> None:
+    """Name and keep the uploads this session uses (hidden when it shows demo data or an already kept dataset)."""
+    tables, sources = data.uploads_in_use()
+    if not tables or data.kept_dataset_id() is not None:
+        return
+    key = f"ws_keep_name_{hashlib.sha256('|'.join(sources).encode()).hexdigest()[:8]}"
+    name_col, button_col = st.columns([3, 2], vertical_alignment="bottom")
+    name_col.text_input(
+        f"Name for the data in use ({', '.join(sources)})",
+        value=default_name(sources),
+        max_chars=MAX_NAME_LENGTH,
+        key=key,
+    )
+    button_col.button(
+        "Keep this data in the workspace",
+        key="ws_keep",
+        type="primary",
+        on_click=_keep,
+        args=(key,),
+        icon=":material/inventory_2:",
+    )
+
+
+def kept_card(record: DatasetRecord) -> None:
+    """One kept dataset: name, source files, rows, when it was kept; use, rename and delete."""
+    in_use = record.id == data.kept_dataset_id()
+    with st.container(border=True, key=f"ws_card_{record.id}"):
+        about, actions = st.columns([3, 2], vertical_alignment="center")
+        about.markdown(f"**{plain(record.name)}**" + ("  :green-badge[In use in this session]" if in_use else ""))
+        about.caption(
+            f"{plain(', '.join(record.sources) or 'no file names')} · {fmt.count(record.rows)} rows · "
+            f"kept {record.kept_at:%d %b %Y, %H:%M} UTC"
+        )
+        use_col, rename_col, delete_col = actions.columns(3)
+        use_col.button(
+            "Use this data",
+            key=f"ws_use_{record.id}",
+            disabled=in_use,
+            on_click=_use_kept,
+            args=(record.id,),
+            width="stretch",
+        )
+        with rename_col.popover("Rename", width="stretch"):
+            name_key = f"ws_rename_name_{record.id}"
+            st.text_input("New name", value=record.name, max_chars=MAX_NAME_LENGTH, key=name_key)
+            st.button("Save the name", key=f"ws_rename_{record.id}", on_click=_rename_kept, args=(record.id, name_key))
+        with delete_col.popover("Delete", width="stretch"):
+            st.write(
+                f"Delete “{plain(record.name)}” for everyone? Sessions using it keep their copy until they switch."
+            )
+            st.button(
+                "Delete it",
+                key=f"ws_delete_{record.id}",
+                type="primary",
+                on_click=_delete_kept,
+                args=(record.id, record.name),
+            )

@@ -1,5 +1,7 @@
-"""The REST API (api/) over loopback HTTP: prediction latency for one line and for a 1,000-line batch, and a
-bounded load run (N concurrent clients x M requests, stopped at a deadline) with errors and throughput.
+"""The REST API (api/) over loopback HTTP: prediction latency for one line and for a 1,000-line batch, the
+forward planner's latency on the media mix model (POST /optimize in budget mode, POST /plan) and the per-line
+optimizer's (POST /optimize-lines), and a bounded load run (N concurrent clients x M requests, stopped at a
+deadline) with errors and throughput.
 
 Also `running_api`, which starts a real `python -m api` on a free 127.0.0.1 port (shared with tests/api).
 Every request goes to 127.0.0.1; every loop is bounded in count and in time.
@@ -10,6 +12,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -34,6 +37,10 @@ TARGET_ONE_LINE_P50_S = 0.010
 SINGLE_REQUESTS, BATCH_REQUESTS, BATCH_LINES = 300, 30, 1_000
 LOAD_CLIENTS, LOAD_REQUESTS, LOAD_MAX_S = 20, 200, 120.0
 ONE_LINE = {"platform": "Meta", "spend": 1000}
+# The planner's requests: the issue's target is a response within 300 ms on 4 channels.
+PLANNER_REQUESTS, TARGET_PLANNER_P50_S = 30, 0.300
+OPTIMIZE_BODY = {"budget": 100000, "days": 28}
+OPTIMIZE_LINES_BODY = {"budget": 50000, "objective": "revenue"}
 
 
 @dataclass(frozen=True)
@@ -112,13 +119,13 @@ def batch_body(lines: int) -> bytes:
     return json.dumps({"lines": rows}).encode()
 
 
-def latency(server: ApiServer, body: bytes, requests: int, warmup: int = 5) -> dict[str, Any]:
-    """Sequential POST /predict over one connection: p50/p95 after `warmup` unmeasured requests."""
+def latency(server: ApiServer, body: bytes, requests: int, warmup: int = 5, path: str = "/predict") -> dict[str, Any]:
+    """Sequential POSTs to `path` over one connection: p50/p95 after `warmup` unmeasured requests."""
     client, samples, errors = Client(server), [], 0
     try:
         for i in range(warmup + requests):
             started = time.perf_counter()
-            status, _ = client.post("/predict", body)
+            status, _ = client.post(path, body)
             elapsed = time.perf_counter() - started
             errors += status != 200
             if i >= warmup:
@@ -175,6 +182,23 @@ def load_run(server: ApiServer, clients: int, requests: int, max_s: float) -> di
     }
 
 
+def planner_latency(server: ApiServer, requests: int) -> dict[str, Any]:
+    """POST /optimize (budget mode) and POST /plan of the split it recommends, on the media mix fit; when the
+    server cannot plan (no fit, data it cannot model), its status and sentence instead."""
+    client = Client(server)
+    try:
+        status, answer = client.post("/optimize", json.dumps(OPTIMIZE_BODY).encode())
+    finally:
+        client.close()
+    if status != 200:
+        return {"status": f"HTTP {status}", "reason": json.loads(answer).get("error", "")}
+    split = {line["channel"]: line["spend"] for line in json.loads(answer)["allocation"]}
+    plan_body = {"spend": split, "days": OPTIMIZE_BODY["days"]}
+    optimize = latency(server, json.dumps(OPTIMIZE_BODY).encode(), requests, warmup=2, path="/optimize")
+    plan = latency(server, json.dumps(plan_body).encode(), requests, warmup=2, path="/plan")
+    return {"status": "ok", "channels": len(split), "optimize": optimize, "plan": plan}
+
+
 def bench_api(
     data_dir: Path,
     models_dir: Path,
@@ -185,15 +209,21 @@ def bench_api(
     requests: int = LOAD_REQUESTS,
     max_s: float = LOAD_MAX_S,
 ) -> dict[str, Any]:
-    """Latency of one line and of a BATCH_LINES batch, then the load run, on one fresh server."""
+    """Latency of one line, of a BATCH_LINES batch, of the planner and of the per-line optimizer, then the load
+    run, on one fresh server."""
     with running_api(data_dir, models_dir, log) as server:
         one = latency(server, json.dumps(ONE_LINE).encode(), single)
         batch = latency(server, batch_body(BATCH_LINES), batches, warmup=2)
+        planner = planner_latency(server, PLANNER_REQUESTS)
+        lines_body = json.dumps(OPTIMIZE_LINES_BODY).encode()
+        optimize_lines = latency(server, lines_body, PLANNER_REQUESTS, warmup=2, path="/optimize-lines")
         load = load_run(server, clients, requests, max_s)
     p50 = one["p50_s"]
     return {
         "one_line": one,
         "batch": {**batch, "lines": BATCH_LINES},
+        "planner": {**planner, "target_p50_s": TARGET_PLANNER_P50_S},
+        "optimize_lines": optimize_lines,
         "load": load,
         "target_one_line_p50_s": TARGET_ONE_LINE_P50_S,
         "peer_predict_ms": list(PEER_PREDICT_MS),
@@ -201,22 +231,46 @@ def bench_api(
     }
 
 
-def forecaster_dir(data_dir: Path, scratch: Path) -> Path:
-    """The app's models folder when its forecaster is valid, else a forecaster trained from `data_dir` into
-    `scratch` (the API needs only the forecaster)."""
+def api_models(data_dir: Path, scratch: Path) -> Path:
+    """The app's models folder when its forecaster is valid and its media mix fit matches `data_dir`; else
+    `scratch`, with the app's forecaster (or one trained from `data_dir`) and a media mix fit of `data_dir` (a
+    minute or more; none when the data cannot be modelled: the planner's rows then say why)."""
     from pipeline import config
-    from pipeline.modeling import artifacts, store
+    from pipeline.modeling import artifacts, mmm, store
 
-    if artifacts.check(config.models_dir(), store.FORECASTER) is None:
-        return config.models_dir()
-    store.ensure_models(data_dir, scratch, (store.FORECASTER,), check_data=False)
+    app_dir = config.models_dir()
+    forecaster_ok = artifacts.check(app_dir, store.FORECASTER) is None
+    dataset = _mmm_dataset(data_dir)
+    settings = mmm.SamplerSettings.from_environment()
+    if forecaster_ok and (dataset is None or mmm.cached_fit(app_dir, dataset, settings) is not None):
+        return app_dir
+    scratch.mkdir(parents=True, exist_ok=True)
+    if forecaster_ok:
+        for path in artifacts.artifact_paths(app_dir, store.FORECASTER):
+            shutil.copy2(path, scratch / path.name)
+    else:
+        store.ensure_models(data_dir, scratch, (store.FORECASTER,), check_data=False)
+    if dataset is not None:
+        mmm.load_or_fit(scratch, dataset, settings)
     return scratch
+
+
+def _mmm_dataset(data_dir: Path) -> Any:
+    """The media mix model's data set of `data_dir`, or None when the model cannot use the data."""
+    from pipeline.inputs.demo import DemoDataError
+    from pipeline.inputs.ingest.errors import IngestError
+    from pipeline.modeling import mmm
+
+    try:
+        return mmm.dataset_from_folder(data_dir)
+    except (mmm.MmmInputError, DemoDataError, IngestError):
+        return None
 
 
 def run_section(data_dir: Path, quick: bool) -> dict[str, Any]:
     """make bench's api section on `data_dir` (quick: a few requests and 5 clients x 20)."""
     with tempfile.TemporaryDirectory() as tmp:
-        models_dir = forecaster_dir(data_dir, Path(tmp) / "models")
+        models_dir = api_models(data_dir, Path(tmp) / "models")
         log = Path(tmp) / "api.log"
         if quick:
             return bench_api(data_dir, models_dir, log, single=30, batches=5, clients=5, requests=20, max_s=30.0)
@@ -228,6 +282,25 @@ def run_section(data_dir: Path, quick: bool) -> dict[str, Any]:
 
 def _ms(value: float | None) -> str:
     return "—" if value is None else f"{value * 1000:.1f} ms"
+
+
+def _row(label: str, measured: dict[str, Any]) -> str:
+    return f"| {label} | {_ms(measured['p50_s'])} | {_ms(measured['p95_s'])} | {measured['n']} | {measured['errors']} |"
+
+
+def planner_rows(result: dict[str, Any]) -> list[str]:
+    """Table rows for the planner (POST /optimize, POST /plan) and the per-line optimizer (older results: none)."""
+    planner, rows = result.get("planner"), []
+    if planner and planner["status"] != "ok":
+        rows.append(f"| Planner not measured ({planner['status']}: {str(planner.get('reason', ''))[:200]}) | | | | |")
+    elif planner:
+        target = planner["target_p50_s"]
+        met = "yes" if planner["optimize"]["p50_s"] is not None and planner["optimize"]["p50_s"] <= target else "no"
+        label = f"POST /optimize, budget mode, {planner['channels']} channels (target p50 ≤ {_ms(target)}: {met})"
+        rows += [_row(label, planner["optimize"]), _row("POST /plan of the recommended split", planner["plan"])]
+    if result.get("optimize_lines"):
+        rows.append(_row("POST /optimize-lines (the forecaster's per-line optimizer)", result["optimize_lines"]))
+    return rows
 
 
 def api_lines(result: dict[str, Any]) -> list[str]:
@@ -251,6 +324,7 @@ def api_lines(result: dict[str, Any]) -> list[str]:
         f"| {one['n']} | {one['errors']} |",
         f"| {batch['lines']:,}-line batch | {_ms(batch['p50_s'])} | {_ms(batch['p95_s'])} | {batch['n']} "
         f"| {batch['errors']} |",
+        *planner_rows(result),
         f"| Load: {load['clients']} clients × {load['requests_per_client']} one-line requests "
         f"({load['requests_per_s']:.0f} requests/s over {load['wall_s']:.1f} s; {load['unsent']} unsent at the "
         f"deadline) | {_ms(load['latency']['p50_s'])} | {_ms(load['latency']['p95_s'])} "

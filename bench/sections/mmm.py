@@ -30,7 +30,16 @@ def run_section(quick: bool) -> dict[str, Any]:
             timeout=TIME_LIMIT_S,
             check=True,
         )
+        planned = subprocess.run(
+            [sys.executable, "-m", "bench.planner_study", workdir],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=TIME_LIMIT_S,
+            check=True,
+        )
     result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["planner"] = json.loads(planned.stdout.strip().splitlines()[-1])
     result["seconds"] = time.perf_counter() - started
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return result
@@ -80,4 +89,41 @@ def mmm_lines(result: dict[str, Any]) -> list[str]:
                 "≤ 1",
             ),
         ]
-    return [*lines, ""]
+    return [*lines, "", *planner_lines(result.get("planner", {}).get("summary", {}))]
+
+
+def planner_lines(plan: dict[str, Any]) -> list[str]:
+    """The forward planner's checks against the truth (bench/planner_study.py)."""
+    if not plan:
+        return []
+    near, fall = plan["recommended_vs_true_optimum_min"], plan["optimum_never_falls_share"]
+    spread, target = plan["free_marginal_spread_max"], plan["target_mroas_budget_error_median"]
+    coverage, carry = plan["coverage_recommended"], plan["carry_in_error_median"]
+    seconds = max(plan["optimize_seconds_median"], plan["target_mroas_seconds_median"], plan["score_seconds_median"])
+    return [
+        "## Forward planner: plans on each seed's model, scored on the true curves",
+        "",
+        f"{plan['seeds']} seeds; next 28 days, budget = the last 28 days' spend.",
+        "",
+        "| Figure | Value |",
+        "|---|---|",
+        _row("Worst seed: true revenue of the split / true optimum", near, near >= 0.97, "≥ 0.97"),
+        _row(
+            "Seeds where the split truly brings less than the current mix",
+            plan["below_current_mix_seeds"],
+            plan["below_current_mix_seeds"] == 0,
+            "0",
+        ),
+        _row("Share of seeds where more budget never lowers the optimum", fall, fall == 1.0, "1"),
+        _row("Largest marginal-ROAS gap between free channels", spread, spread <= 0.05, "≤ 0.05"),
+        _row("Target-mROAS budget vs the true budget, median error", target, target <= 0.05, "≤ 0.05"),
+        f"| Target-mROAS budget error, worst seed | {plan['target_mroas_budget_error_max']:.3g} |",
+        f"| Channels whose true spend at the target lies in the 90% interval | "
+        f"{plan['target_mroas_interval_coverage']:.3g} |",
+        _row("90% interval of the split's revenue covers the truth", coverage, 0.8 <= coverage <= 0.97, "0.80–0.97"),
+        _row("Zero-budget carry-in, median error", carry, carry <= 0.10, "≤ 0.10"),
+        f"| Carry-in: worst error; 90% interval coverage | {plan['carry_in_error_max']:.3g}; "
+        f"{plan['carry_in_coverage']:.3g} |",
+        _row("Slowest of optimize / target-mROAS / scoring, median seconds", seconds, seconds <= 0.3, "≤ 0.3"),
+        "",
+    ]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import config
+from pipeline.cli import plan_command
 from pipeline.cli.options import CliError
 
 # command -> "module:function"; each handler takes the parsed args and returns a JSON-able dict.
@@ -29,7 +30,9 @@ HANDLERS: dict[str, str] = {
     "ensure-data": "pipeline.cli.ensure_data:command_ensure_data",
     "report": "pipeline.cli.commands:command_report",
     "predict": "pipeline.cli.commands:command_predict",
-    "optimize": "pipeline.cli.commands:command_optimize",
+    "optimize-lines": "pipeline.cli.commands:command_optimize",
+    "optimize": "pipeline.cli.plan_command:command_optimize",
+    "plan": "pipeline.cli.plan_command:command_plan",
     "mmm": "pipeline.cli.mmm_command:command_mmm",
 }
 
@@ -85,11 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--models", type=Path, default=None)
     predict.add_argument("--json", action="store_true")
 
-    optimize = sub.add_parser("optimize", help="split a budget across lines to maximise an objective")
+    optimize = sub.add_parser(
+        "optimize-lines", help="split a daily budget across the forecaster's lines to maximise an objective"
+    )
     optimize.add_argument("--budget", type=float, required=True)
     optimize.add_argument("--objective", choices=("revenue", "conversions"), default="revenue")
     optimize.add_argument("--models", type=Path, default=None)
     optimize.add_argument("--json", action="store_true")
+
+    plan_command.add_parsers(sub)
 
     media_mix = sub.add_parser("mmm", help="media mix model: what each channel brought, with 90% intervals")
     add_folder_options(media_mix, ("--data", "--models", "--json"))

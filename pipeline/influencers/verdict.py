@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # annotations only: keeps this module light to import
 
 
 def dollars(value: float) -> str:
-    """$2.30, -$0.0079 (enough decimals for small values); "—" when undefined."""
+    """$2.30, −$0.0079 (enough decimals for small values, a true minus); "—" when undefined."""
     return money(value, display_decimals(value))
 
 

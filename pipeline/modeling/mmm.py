@@ -29,7 +29,7 @@ from pipeline.modeling.mmm_fit import MmmPosterior, SamplerSettings, fit_mmm
 MODEL_NAME = "media_mix"
 INTERVAL = (0.05, 0.95)  # 90% intervals
 # Bump when MmmPosterior changes shape, so an older cached fit is refitted rather than misread.
-FIT_FORMAT = 1
+FIT_FORMAT = 2
 R_HAT_LIMIT = 1.05
 
 

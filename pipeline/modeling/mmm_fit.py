@@ -72,6 +72,22 @@ class MmmPosterior:
     diagnostics: dict[str, float]
     seconds: float
     settings: dict[str, int] = field(default_factory=dict)
+    baseline: BaselineDraws | None = None  # what the model expects without media, for days after the data
+
+
+@dataclass
+class BaselineDraws:
+    """The fit's non-media terms per draw, in currency per day, so baseline revenue can be computed for any day.
+
+    baseline_t = intercept + Σ control_coefficients · calendar_controls_t + Σ fourier_coefficients · modes_t,
+    with the yearly modes [sin(2πk·doy/365.25) for k ≤ n, then cos] as PyMC-Marketing's YearlyFourier builds them.
+    """
+
+    intercept: np.ndarray  # (draws,)
+    control_names: list[str]
+    control_coefficients: np.ndarray  # (draws, controls)
+    fourier_coefficients: np.ndarray  # (draws, 2 · order)
+    noise_sd: np.ndarray  # (draws,) sd of a day's revenue around the expectation
 
 
 def _quiet_libraries() -> None:
@@ -159,6 +175,25 @@ def _draws(mmm: MMM, name: str) -> np.ndarray:
     return values.to_numpy()
 
 
+def _sample(mmm: MMM, name: str) -> np.ndarray:
+    """(draws, ...) of any posterior variable, chains stacked first."""
+    values = mmm.idata.posterior[name].stack(sample=("chain", "draw"))
+    return np.moveaxis(values.to_numpy(), -1, 0)
+
+
+def _baseline_draws(mmm: MMM, control_names: list[str]) -> BaselineDraws:
+    scale = float(mmm.target_scale)
+    sigma = next(name for name in mmm.idata.posterior.data_vars if name.endswith("_sigma"))
+    control = mmm.idata.posterior["gamma_control"].sel(control=control_names).stack(sample=("chain", "draw"))
+    return BaselineDraws(
+        intercept=_sample(mmm, "intercept").reshape(-1) * scale,
+        control_names=control_names,
+        control_coefficients=control.transpose("sample", "control").to_numpy() * scale,
+        fourier_coefficients=_sample(mmm, "gamma_fourier") * scale,
+        noise_sd=_sample(mmm, sigma).reshape(-1) * scale,
+    )
+
+
 def _diagnostics(mmm: MMM) -> dict[str, float]:
     import arviz as az
 
@@ -242,4 +277,5 @@ def fit_mmm(dataset: MmmDataset, settings: SamplerSettings | None = None, calibr
         diagnostics=_diagnostics(mmm),
         seconds=time.perf_counter() - started,
         settings={"draws": settings.draws, "tune": settings.tune, "chains": settings.chains},
+        baseline=_baseline_draws(mmm, list(dataset.controls.columns)),
     )

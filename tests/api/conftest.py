@@ -1,8 +1,9 @@
 """One real `python -m api` (uvicorn) per test run on a free 127.0.0.1 port, with a token and tiny limits, on the
-repo's demo data (data/, as `make data` writes it) and a copy of the trained forecaster."""
+suite's generated demo set, with a copy of the trained models and of the demo set's media mix fit."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import requests
 
 from bench.sections.api import ApiServer, running_api
 from pipeline import config
+from tests.conftest import copy_mmm_fit
 from tests.pipeline.modeling.trained import demo_models
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,9 +30,12 @@ def api_data_dir(demo_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def api_models_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The suite's demo models (trained once per run and shared with the modeling tests), never models/."""
-    return demo_models(demo_dir, tmp_path_factory.getbasetemp())[0]
+def api_models_dir(demo_dir: Path, mmm_models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the suite's demo models (trained once per run and shared with the modeling tests) with the demo
+    set's media mix fit beside them (fitted once per run), never models/."""
+    trained = demo_models(demo_dir, tmp_path_factory.getbasetemp())[0]
+    models = shutil.copytree(trained, tmp_path_factory.mktemp("api-models") / "models")
+    return copy_mmm_fit(mmm_models_dir, models)
 
 
 @pytest.fixture(scope="session")

@@ -68,12 +68,36 @@ def test_predict_one_line_and_a_batch_matching_categories_in_any_case(
     assert batch.json()["predictions"][0] == one.json()
 
 
-def test_optimize(http: requests.Session, server: ApiServer) -> None:
-    response = call(http, server, "POST", "/optimize", json={"budget": 20000, "objective": "Conversions"})
+def test_optimize_lines(http: requests.Session, server: ApiServer) -> None:
+    response = call(http, server, "POST", "/optimize-lines", json={"budget": 20000, "objective": "Conversions"})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["objective"] == "conversions"
     assert abs(sum(line["spend"] for line in body["allocation"]) - 20000) < 1e-6 * 20000
+
+
+def test_optimize_splits_the_budget_on_the_media_mix_model(http: requests.Session, server: ApiServer) -> None:
+    response = call(http, server, "POST", "/optimize", json={"budget": 80000, "max": {"TikTok": 10000}})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    spend = {line["channel"]: line["spend"] for line in body["allocation"]}
+    assert set(spend) == {"Instagram", "Meta", "TikTok", "Influencers"}
+    assert abs(sum(spend.values()) - 80000) < 1e-3 * 80000 and spend["TikTok"] <= 10000 * (1 + 1e-6)
+    low, high = body["predicted_revenue_ci"]
+    assert low <= body["predicted_revenue"] <= high
+    assert (body["days"], body["mode"], body["target"]) == (28, "budget", None)
+    assert body["predicted_revenue"] >= body["baseline"]["predicted_revenue"] - 1e-6 * abs(body["predicted_revenue"])
+
+
+def test_plan_scores_a_split_and_a_zero_budget_shows_the_carry_in(http: requests.Session, server: ApiServer) -> None:
+    split = call(http, server, "POST", "/plan", json={"spend": {"Meta": 30000, "TikTok": 20000}, "days": 14})
+    assert split.status_code == 200, split.text
+    body = split.json()
+    assert (body["budget"], body["days"], body["mode"]) == (50000, 14, "given")
+    spend = {line["channel"]: line["spend"] for line in body["allocation"]}
+    assert spend == {"Instagram": 0, "Meta": 30000, "TikTok": 20000, "Influencers": 0}
+    nothing = call(http, server, "POST", "/plan", json={"spend": {"Meta": 0}}).json()
+    assert nothing["budget"] == 0 and nothing["predicted_revenue"] == nothing["carry_in"] > 0
 
 
 def test_docs_render_from_local_files(http: requests.Session, server: ApiServer) -> None:
@@ -83,7 +107,9 @@ def test_docs_render_from_local_files(http: requests.Session, server: ApiServer)
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
         assert call(http, server, "GET", f"/docs-assets/{asset}", token=None).status_code == 200
     paths = call(http, server, "GET", "/openapi.json", token=None).json()["paths"]
-    assert set(paths) == {"/health", "/ingest", "/kpis", "/incrementality", "/predict", "/optimize", "/mmm"}
+    assert set(paths) == {
+        "/health", "/ingest", "/kpis", "/incrementality", "/predict", "/optimize", "/plan", "/optimize-lines", "/mmm",
+    }  # fmt: skip
 
 
 def test_every_documented_example_works_as_written(http: requests.Session, server: ApiServer) -> None:
@@ -102,7 +128,19 @@ def test_every_documented_example_works_as_written(http: requests.Session, serve
                 response = call(http, server, method.upper(), path, params=params, data=form)
                 assert response.status_code == 200, (path, params, response.text)
                 tried += 1
-    assert tried >= 6  # three predict examples, two optimize, one kpis, one incrementality
+    assert tried >= 13  # predict 3, optimize 4 (every mode), plan 3, optimize-lines 2, kpis 1
+
+
+def test_the_planner_docs_show_every_mode_and_its_errors(http: requests.Session, server: ApiServer) -> None:
+    paths = call(http, server, "GET", "/openapi.json", token=None).json()["paths"]
+    optimize, plan = paths["/optimize"]["post"], paths["/plan"]["post"]
+    examples = optimize["requestBody"]["content"]["application/json"]["examples"].values()
+    assert {example["value"].get("mode", "budget") for example in examples} == {"budget", "target-mroas", "target-roas"}
+    assert any("min" in example["value"] and "max" in example["value"] for example in examples)
+    for operation in (optimize, plan):
+        errors = {status: operation["responses"][status]["content"]["application/json"]["example"]["error"]
+                  for status in ("422", "503")}  # fmt: skip
+        assert "Unknown channel" in errors["422"] and "python -m pipeline mmm" in errors["503"], errors
 
 
 def _form_examples(spec: dict, schema: dict) -> dict[str, str]:

@@ -13,7 +13,7 @@ from tests.api.conftest import MAX_BODY, MAX_LINES, assert_error, call
 from tests.hostile.corpus import HostileFile, build_corpus
 
 PROTECTED = [("POST", "/ingest"), ("POST", "/kpis"), ("GET", "/incrementality"), ("POST", "/predict")]
-PROTECTED += [("POST", "/optimize")]
+PROTECTED += [("POST", "/optimize"), ("POST", "/plan"), ("POST", "/optimize-lines")]
 LINE = {"platform": "Meta", "spend": 100}
 
 
@@ -37,7 +37,7 @@ def test_a_wrong_token_is_401(http: requests.Session, server: ApiServer, method:
     assert_error(call(http, server, method, path, token=None, headers={"Authorization": "Basic dXNlcjpwYXNz"}), 401)
 
 
-@pytest.mark.parametrize("path", ["/predict", "/optimize"])
+@pytest.mark.parametrize("path", ["/predict", "/optimize", "/plan", "/optimize-lines"])
 def test_a_body_that_is_not_json_is_400(http: requests.Session, server: ApiServer, path: str) -> None:
     headers = {"Content-Type": "application/json"}
     assert "not valid JSON" in assert_error(call(http, server, "POST", path, data=b"{spend: 1", headers=headers), 400)
@@ -48,6 +48,8 @@ def test_a_body_that_is_not_json_is_400(http: requests.Session, server: ApiServe
     [
         ("/predict", "text/plain", b'{"platform": "Meta", "spend": 1}'),
         ("/optimize", "application/x-www-form-urlencoded", b"budget=100"),
+        ("/plan", "text/plain", b'{"spend": {"Meta": 1}}'),
+        ("/optimize-lines", "application/x-www-form-urlencoded", b"budget=100"),
         ("/ingest", "application/json", b'{"file": "x"}'),
         ("/kpis", "text/csv", b"date,spend\n2025-01-01,1\n"),
     ],
@@ -97,8 +99,16 @@ def test_an_unknown_category_is_422_listing_the_known_values(http: requests.Sess
         ("/predict", {"platform": "Meta", "spend": 1, "budget": 3}, "'budget'"),
         ("/predict", {"lines": []}, "'lines'"),
         ("/predict", [1, 2], "Invalid body"),
-        ("/optimize", {"budget": 0}, "'budget'"),
-        ("/optimize", {"budget": 100, "objective": "likes"}, "'revenue' or 'conversions'"),
+        ("/optimize-lines", {"budget": 0}, "'budget'"),
+        ("/optimize-lines", {"budget": 100, "objective": "likes"}, "'revenue' or 'conversions'"),
+        ("/optimize", {"budget": "lots"}, "'budget'"),
+        ("/optimize", {"budget": 100, "mode": "fastest"}, "'budget', 'target-mroas' or 'target-roas'"),
+        ("/optimize", {"budget": 100, "min": {"Meta": "a lot"}}, "an amount or a percentage such as"),
+        ("/optimize", {"budget": 100, "objective": "revenue"}, "'objective'"),
+        ("/optimize", {"budget": 100, "spread": "weekly"}, "'even', 'recent' or 'front-loaded'"),
+        ("/plan", {"spend": {}}, "'spend'"),
+        ("/plan", {"days": 7}, "'spend' is required"),
+        ("/plan", {"spend": {"Meta": "NaN"}}, "'spend.Meta'"),
     ],
 )
 def test_invalid_json_input_is_422(

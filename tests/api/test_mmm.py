@@ -1,9 +1,9 @@
 """GET /mmm: the media mix model's answer is `python -m pipeline mmm --json`'s, read from the fit saved on disk;
 without a saved fit it is a 503 saying how to make one (nothing is fitted in a request), and data the model
-cannot use is a 422.
+cannot use is a 422. The planner (POST /optimize, POST /plan) answers from the same fit, with the same errors.
 
-Its own server, on a copy of the suite's demo set (the shared server's data may be `make data`'s, which the
-suite's pre-fitted model does not match), so these tests can add and remove the fit and the sales table."""
+Its own server, on a copy of the suite's demo set and an empty models folder, so these tests can add and remove
+the fit and the sales table without touching the shared server's."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ CHANNEL_KEYS = {
     "spend", "contribution", "contribution_ci", "roas", "roas_ci", "mroas", "mroas_ci",
     "adstock_decay", "half_saturation", "calibrated",
 }  # fmt: skip
+PLANNER_REQUESTS = (("/optimize", {"budget": 5000}), ("/plan", {"spend": {"Meta": 5000}}))
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ def test_without_a_saved_fit_the_answer_is_503_and_nothing_is_fitted(
     remove_fit(mmm_server.models_dir)
     message = assert_error(call(http, mmm_server.api, "GET", "/mmm"), 503)
     assert "python -m pipeline mmm" in message and "Media mix page" in message, message
+    for path, body in PLANNER_REQUESTS:
+        assert assert_error(call(http, mmm_server.api, "POST", path, json=body), 503) == message
     assert saved_fit(mmm_server.models_dir) == []  # answered without starting a fit
     assert call(http, mmm_server.api, "GET", "/health", token=None).status_code == 200
 
@@ -76,6 +79,8 @@ def test_with_the_saved_fit_the_answer_is_the_clis(http: requests.Session, mmm_s
     cli = cli_json("mmm", "--data", str(mmm_server.data_dir), "--models", str(mmm_server.models_dir))
     assert api == cli
     assert call(http, mmm_server.api, "GET", "/mmm").json() == api  # served again from the process's copy
+    for path, body in PLANNER_REQUESTS:  # the planner follows the same saved fit, once it is there
+        assert call(http, mmm_server.api, "POST", path, json=body).status_code == 200
 
 
 def test_data_the_model_cannot_use_is_422(http: requests.Session, mmm_server: MmmServer) -> None:
@@ -84,6 +89,8 @@ def test_data_the_model_cannot_use_is_422(http: requests.Session, mmm_server: Mm
     try:
         message = assert_error(call(http, mmm_server.api, "GET", "/mmm"), 422)
         assert "sales table" in message, message
+        for path, body in PLANNER_REQUESTS:
+            assert assert_error(call(http, mmm_server.api, "POST", path, json=body), 422) == message
     finally:
         aside.rename(sales)
 

@@ -82,9 +82,46 @@ def _predict_options(line: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.parametrize(("budget", "objective"), [(50000, "revenue"), (12345.5, "conversions")])
-def test_optimize(
+def test_optimize_lines(
     http: requests.Session, server: ApiServer, api_models_dir: Path, budget: float, objective: str
 ) -> None:
-    api = api_json(call(http, server, "POST", "/optimize", json={"budget": budget, "objective": objective}))
-    cli = cli_json("optimize", "--budget", str(budget), "--objective", objective, "--models", str(api_models_dir))
-    assert api == cli
+    api = api_json(call(http, server, "POST", "/optimize-lines", json={"budget": budget, "objective": objective}))
+    options = ["--budget", str(budget), "--objective", objective, "--models", str(api_models_dir)]
+    assert api == cli_json("optimize-lines", *options)
+
+
+# Each optimizer mode, with the CLI options that say the same: bounds as amounts and as shares of the current mix.
+OPTIMIZE_CASES = [
+    ({"budget": 90000}, ["--budget", "90000"]),
+    (
+        {"budget": 60000.5, "days": 14, "min": {"Meta": "80%"}, "max": {"TikTok": 15000}, "spread": "recent"},
+        ["--budget", "60000.5", "--days", "14", "--min", "Meta=80%", "--max", "TikTok=15000", "--spread", "recent"],
+    ),
+    ({"mode": "target-mroas", "target": 1.1}, ["--mode", "target-mroas", "--target", "1.1"]),
+    (
+        {"mode": "target-roas", "target": 0.9, "start": "2026-03-01", "spread": "front-loaded"},
+        ["--mode", "target-roas", "--target", "0.9", "--start", "2026-03-01", "--spread", "front-loaded"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "options"), OPTIMIZE_CASES, ids=["budget", "bounds", "target-mroas", "target-roas"])
+def test_optimize_each_mode(
+    http: requests.Session, server: ApiServer, planner_folders: list[str], body: dict, options: list[str]
+) -> None:
+    api = api_json(call(http, server, "POST", "/optimize", json=body))
+    assert api["mode"] == body.get("mode", "budget")
+    assert api == cli_json("optimize", *options, *planner_folders)
+
+
+def test_plan(http: requests.Session, server: ApiServer, planner_folders: list[str]) -> None:
+    body = {"spend": {"Meta": 30000, "TikTok": 12500.5, "Influencers": 0}, "days": 21, "spread": "front-loaded"}
+    spend = [part for name, amount in body["spend"].items() for part in ("--spend", f"{name}={amount}")]
+    api = api_json(call(http, server, "POST", "/plan", json=body))
+    assert api == cli_json("plan", *spend, "--days", "21", "--spread", "front-loaded", *planner_folders)
+
+
+@pytest.fixture
+def planner_folders(api_data_dir: Path, api_models_dir: Path) -> list[str]:
+    """The server's data and models folders as the planner commands take them (the CLI reads the same saved fit)."""
+    return ["--data", str(api_data_dir), "--models", str(api_models_dir)]

@@ -83,8 +83,13 @@ def test_missing_models_are_503_and_the_rest_still_works(api_data_dir: Path, tmp
         auth = {"Authorization": "Bearer t"}
         health = requests.get(f"{server.url}/health", timeout=30).json()
         assert health["models"]["forecaster"] in ("missing", "unavailable")
-        for path, body in (("/predict", {"platform": "Meta", "spend": 1}), ("/optimize", {"budget": 100})):
+        for path, body in (("/predict", {"platform": "Meta", "spend": 1}), ("/optimize-lines", {"budget": 100})):
             response = requests.post(f"{server.url}{path}", json=body, headers=auth, timeout=30)
             assert "make models" in assert_error(response, 503)
+        no_fit = assert_error(requests.get(f"{server.url}/mmm", headers=auth, timeout=30), 503)
+        for path, body in (("/optimize", {"budget": 100}), ("/plan", {"spend": {"Meta": 1}})):
+            response = requests.post(f"{server.url}{path}", json=body, headers=auth, timeout=30)
+            assert assert_error(response, 503) == no_fit  # the planner needs the saved media mix fit, as /mmm does
         assert requests.post(f"{server.url}/kpis", data={"by": "platform"}, headers=auth, timeout=60).ok
-    assert not (empty / "forecaster.joblib").exists()  # nothing was trained inside a request
+    # Nothing was trained or fitted inside a request.
+    assert not (empty / "forecaster.joblib").exists() and not (empty / "media_mix.joblib").exists()

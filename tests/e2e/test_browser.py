@@ -115,7 +115,7 @@ def test_filter_state_survives_page_switches(
     expect(app_page.get_by_role("heading", name="Influencers", exact=True)).to_be_visible()
     tables = read_influencer_tables(demo_dir)
     revenue = im.key_metrics(im.influencer_summary(tables))["revenue"]
-    expect(metric(app_page, "Revenue").first).to_have_text(fmt.tile_value("revenue", revenue))
+    expect(metric(app_page, "Attributed revenue").first).to_have_text(fmt.tile_value("revenue", revenue))
     app_page.wait_for_selector(".js-plotly-plot")
     save_screenshot(app_page, screenshots / "influencers.png")
 

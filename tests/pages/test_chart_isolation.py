@@ -34,7 +34,7 @@ PAGE_CHARTS: dict[str, list[tuple[ModuleType, str]]] = {
     "overview": [
         (campaign_charts, "trend_line"),
         (base_charts, "bar_by"),
-        (base_charts, "heatmap"),
+        (base_charts, "difference_heatmap"),
         (campaign_charts, "spend_scatter"),
     ],
     "influencers": [

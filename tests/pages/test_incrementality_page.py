@@ -13,8 +13,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from pipeline.influencers import attribution, story, verdict
 from pipeline.influencers import incrementality as inc
-from pipeline.influencers import verdict
 from pipeline.inputs import demo
 from tests.pages.conftest import page_path
 from ui.cached import data
@@ -204,3 +204,32 @@ def test_stratified_iroas_tile_and_margin_break_even(demo_dir: Path) -> None:
     assert text.endswith("below $2.50 per $1 of payout: below break-even on gross profit at a 40% margin.")
     forest = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert any(shape.get("x0") == pytest.approx(2.5) for shape in forest["layout"]["shapes"])
+
+
+def test_attributed_roas_next_to_iroas_per_influencer(demo_dir: Path) -> None:
+    at = run_page()
+    tables = demo.read_influencer_tables(demo_dir)
+    summary = attribution.influencer_summary(tables)
+    report = inc.analyse(tables["tracking"], tables["payouts"], influencers=tables["influencers"])
+    linked = story.attributed_vs_incremental(summary, report.breakdowns["influencer"])
+    table = next(d for d in at.dataframe if "incremental_share" in d.value.columns).value
+    assert len(table) == 60
+    assert {"roas", "iroas", "iroas_interval", "revenue", "incremental_revenue"} <= set(table.columns)
+    shown = table.set_index("name")
+    for _, row in linked.iterrows():
+        assert shown.loc[row["name"], "roas"] == pytest.approx(row["roas"])
+        assert shown.loc[row["name"], "iroas"] == pytest.approx(row["iroas"])
+        # shown ×100 as a percentage: the share of attributed revenue that was incremental
+        assert shown.loc[row["name"], "incremental_share"] == pytest.approx(100 * row["incremental_share"])
+    numbers = story.headline(attribution.key_metrics(summary), report.overall)
+    assert story.story_sentence(numbers) in [c.value for c in at.caption]
+
+
+def test_breakdown_choice_is_kept_in_the_link() -> None:
+    at = run_page()
+    at.radio(key="inc_breakdown").set_value("product").run()
+    assert at.query_params["inc_breakdown"] == "product"
+    linked = AppTest.from_file(page_path("incrementality"), default_timeout=120)
+    linked.query_params["inc_breakdown"] = "product"
+    linked.run()
+    assert linked.radio(key="inc_breakdown").value == "product"

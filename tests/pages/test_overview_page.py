@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.proto.Metric_pb2 import Metric
@@ -279,3 +281,79 @@ def test_data_without_clicks_shows_dashes_not_zeros() -> None:
     shown = shown_metrics(at)
     assert shown["CTR"][0] == "—" and shown["CPA"][0] == "—"
     assert shown["CPM"][0] == fmt.tile_value("cpm", 1000 * 30.0 / 5000.0)
+
+
+def plain(value: object) -> object:
+    """A plotly JSON array as plain lists (plotly encodes numpy arrays as base64 typed arrays)."""
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = value.get("shape")
+        return array.reshape([int(n) for n in shape.split(",")]).tolist() if shape else array.tolist()
+    return value
+
+
+def chart_titled(at: AppTest, start: str) -> dict:
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return next(c for c in charts if c["layout"]["title"]["text"].startswith(start))
+
+
+def test_a_one_period_trend_shows_its_date_not_a_time_of_day(at: AppTest) -> None:
+    at.date_input(key="cf_dates").set_value((dt.date(2025, 5, 1), dt.date(2025, 5, 31))).run()
+    at.segmented_control(key="ov_freq").set_value("month").run()
+    axis = chart_titled(at, "Spend by month")["layout"]["xaxis"]
+    assert axis["ticktext"] == ["May 2025"] and axis["tickformat"] == "%b %Y"
+    assert len(axis["tickvals"]) == 1 and axis["tickvals"][0].startswith("2025-05-01")
+    money = chart_titled(at, "Spend by month")["layout"]["yaxis"]
+    assert money["ticktext"][0] == "$0" and all(t.startswith("$") for t in money["ticktext"])
+
+
+def test_cost_heatmap_colours_the_difference_from_the_overall_figure(at: AppTest, demo: pd.DataFrame) -> None:
+    cells = chart_titled(at, "CPA by platform and device")["data"][0]
+    period = default_period(demo)
+    rows = kpis.in_period(demo, period)
+    overall = kpis.kpi_totals(rows)["cpa"]
+    matrix = overview.cost_matrix(rows, "cpa")
+    expected = (matrix.to_numpy() / overall - 1).clip(-cells["zmax"], cells["zmax"])
+    assert np.array(plain(cells["z"]), dtype=float) == pytest.approx(expected)
+    assert cells["zmin"] == -cells["zmax"]  # symmetric: the overall figure sits in the middle
+    neutral = [stop for stop in cells["colorscale"] if stop[1] == "#F2F2F2"]
+    assert [stop[0] for stop in neutral] == pytest.approx(
+        [0.5 - 0.05 / cells["zmax"] / 2, 0.5 + 0.05 / cells["zmax"] / 2]
+    )
+    assert cells["colorbar"]["title"]["text"] == f"vs overall {fmt.metric_value('cpa', overall)}"
+    assert cells["colorbar"]["ticktext"][0] == "−50% better" and cells["colorbar"]["ticktext"][-1] == "+50% worse"
+
+
+def test_section_choices_are_kept_in_the_link(at: AppTest) -> None:
+    at.segmented_control(key="ov_freq").set_value("day").run()
+    at.selectbox(key="ov_metric").set_value("cpa").run()
+    at.toggle(key="ov_split").set_value(True).run()
+    at.segmented_control(key="ov_dim").set_value("device").run()
+    at.selectbox(key="ov_shown").set_value("ctr").run()
+    at.radio(key="ov_cost").set_value("cpc").run()
+    at.radio(key="ov_lvl").set_value("campaign_day").run()
+    assert at.query_params["ov_lvl"] == "campaign_day"
+    linked = {k: at.query_params[k] for k in ("ov_freq", "ov_metric", "ov_split", "ov_dim", "ov_shown", "ov_cost")}
+    assert linked == {
+        "ov_freq": "day",
+        "ov_metric": "cpa",
+        "ov_split": "1",
+        "ov_dim": "device",
+        "ov_shown": "ctr",
+        "ov_cost": "cpc",
+    }
+    at.segmented_control(key="ov_freq").set_value("week").run()
+    assert "ov_freq" not in at.query_params  # the default needs no parameter
+
+
+def test_a_link_with_section_choices_opens_them() -> None:
+    at = AppTest.from_file(page_path("overview"), default_timeout=120)
+    for key, value in {"ov_freq": "month", "ov_metric": "cpa", "ov_dim": "device", "ov_split": "1"}.items():
+        at.query_params[key] = value
+    at.query_params["ov_shown"] = "__import__('os')"  # not an option: ignored
+    at.run()
+    assert not at.exception
+    assert at.segmented_control(key="ov_freq").value == "month"
+    assert at.selectbox(key="ov_metric").value == "cpa" and at.toggle(key="ov_split").value is True
+    assert at.segmented_control(key="ov_dim").value == "device" and at.selectbox(key="ov_shown").value == "roas"
+    assert chart_titled(at, "CPA by month")["layout"]["title"]["text"].startswith("CPA by month")

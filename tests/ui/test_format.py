@@ -25,7 +25,7 @@ def test_metric_values_read_in_their_units() -> None:
     assert fmt.metric_value("clicks", 1234567.0) == "1,234,567"
     assert fmt.metric_value("ctr", 0.012345) == "1.23%"
     assert fmt.metric_value("roas", 2.345) == "2.35x"
-    assert fmt.money(-5.0) == "-$5"
+    assert fmt.money(-5.0) == "−$5"  # a true minus (U+2212) before the currency sign
     assert fmt.signed_percent(0.052) == "+5.2%"
     assert fmt.signed_percent(-0.4) == "-40.0%"
 
@@ -39,12 +39,13 @@ def test_metric_values_read_in_their_units() -> None:
         (999_950, "$1M"),
         (1_410_308, "$1.41M"),
         (79_484_904, "$79.5M"),
-        (-12_345, "-$12.3K"),
+        (-12_345, "−$12.3K"),
+        (-2_331, "−$2,331"),
     ],
 )
 def test_compact_tiles(value: float, expected: str) -> None:
     assert fmt.tile_value("spend", value) == expected
-    assert len(expected.lstrip("-")) <= 6  # six tiles share a row
+    assert len(expected.lstrip("−")) <= 6  # six tiles share a row
 
 
 def test_tile_values_keep_ratios_exact() -> None:
@@ -62,7 +63,8 @@ def test_labels_axis_titles_and_column_formats() -> None:
     assert fmt.axis_title("clicks") == "Clicks"
     assert fmt.column_format("ctr") == ("%.2f%%", 100.0)
     assert fmt.column_format("spend") == ("$%,.0f", 1.0)
-    assert fmt.column_format("cpc") == ("$%,.2f", 1.0)
+    assert fmt.column_format("cpc") == ("dollar", 1.0)  # sign before the $ for negatives: "-$0.61"
+    assert fmt.column_format("incremental_revenue") == ("dollar", 1.0)
     assert fmt.column_format("campaign") is None
 
 
@@ -78,3 +80,42 @@ def test_small_multiples_and_p_values_keep_their_digits() -> None:
 @pytest.mark.parametrize("value", [2.3, 0.0079, -0.0079, 1234.5, 0.0, float("nan")])
 def test_pages_and_the_verdict_write_dollars_alike(value: float) -> None:
     assert fmt.money(value, display_decimals(value)) == dollars(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [(-2331.4, 0, "−$2,331"), (-0.4, 0, "$0"), (-0.004, 2, "$0.00"), (-1.5, 2, "−$1.50"), (2331.0, 0, "$2,331")],
+)
+def test_negative_money_has_a_true_minus_before_the_sign(value: float, decimals: int, expected: str) -> None:
+    assert fmt.money(value, decimals) == expected
+    assert "-" not in fmt.money(value, decimals)  # never a hyphen, never "$-2,331"
+
+
+def test_negative_money_tiles_and_small_negatives() -> None:
+    assert fmt.tile_value("profit", -2331.0) == "−$2,331"
+    assert fmt.tile_value("profit", -0.3) == "$0"
+    assert dollars(-2331.0).startswith("−$")
+
+
+@pytest.mark.parametrize(
+    ("value", "step", "expected"),
+    [
+        (0.0, 50_000, "$0"),
+        (50_000, 50_000, "$50K"),
+        (1_250_000, 250_000, "$1.25M"),
+        (-2_000, 1_000, "−$2K"),
+        (0.2, 0.2, "$0.20"),
+        (1_002_000, 2_000, "$1.002M"),
+        (2e9, 5e8, "$2B"),
+        (500, 100, "$500"),
+    ],
+)
+def test_money_ticks_are_short_and_exact(value: float, step: float, expected: str) -> None:
+    assert fmt.money_tick(value, step) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(0.123, "+12%"), (-0.05, "−5%"), (0.001, "0%"), (float("nan"), "—"), (None, "—")]
+)
+def test_signed_share(value: float | None, expected: str) -> None:
+    assert fmt.signed_share(value) == expected

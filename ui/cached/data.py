@@ -16,6 +16,9 @@ from pipeline import config
 from pipeline.inputs import demo
 from pipeline.inputs.ingest.load import IngestResult, ingest
 from pipeline.scale import campaign_sums
+from pipeline.workspace.store import DatasetRecord, WorkspaceError
+from ui import filters
+from ui.workspace import workspace
 
 UPLOADED_CAMPAIGNS_KEY = "uploaded_campaigns"
 
@@ -34,6 +37,21 @@ UPLOADED_CAMPAIGNS_TOKEN_KEY = "uploaded_campaigns_token"
 
 
 CACHE_TOKEN_ATTR = "cache_token"
+
+
+# This session's uploaded daily sales (canonical frame: date, revenue, orders) and its file name. Kept until
+# another good sales file is confirmed or the data is reset; a refused upload never replaces it.
+UPLOADED_SALES_KEY = "uploaded_sales"
+UPLOADED_SALES_NAME_KEY = "uploaded_sales_name"
+# The id of the kept dataset this session shows (mirrored into the link as ?dataset=<id>), and whether the link's
+# dataset has been opened yet: a link is followed once per session, later the session's choices win.
+KEPT_DATASET_KEY = "kept_dataset_id"
+KEPT_NAME_KEY = "kept_dataset_name"
+LINK_FOLLOWED_KEY = "kept_dataset_link_followed"
+# The table names a kept dataset uses, one per kind of upload.
+INFLUENCER_TABLES = ("influencers", "posts", "tracking", "payouts")
+SALES_TABLE = "sales"
+CAMPAIGNS_TABLE = "campaigns"
 
 
 DemoTable = TypeVar("DemoTable")
@@ -98,6 +116,7 @@ def demo_table(load: Callable[[str], DemoTable]) -> DemoTable:
 def campaigns() -> pd.DataFrame:
     """This session's uploaded campaign table if any, else the configured backend's daily sums (README
     "Scale out"), else the shared demo table. Treat as read-only."""
+    follow_dataset_link()
     uploaded = st.session_state.get(UPLOADED_CAMPAIGNS_KEY)
     if uploaded is not None:
         return uploaded
@@ -129,6 +148,7 @@ def _backend_campaigns(description: str, _settings: config.BackendSettings) -> p
 
 def influencer_tables() -> dict[str, pd.DataFrame]:
     """This session's uploaded influencer tables if any, else the shared demo tables. Read-only."""
+    follow_dataset_link()
     uploaded = st.session_state.get(UPLOADED_INFLUENCERS_KEY)
     if uploaded is not None:
         return uploaded
@@ -136,43 +156,67 @@ def influencer_tables() -> dict[str, pd.DataFrame]:
     return demo_table(_demo_influencer_tables)
 
 
-def use_campaigns(frame: pd.DataFrame, name: str) -> None:
-    """Switch this session's pages to an uploaded campaign table."""
+def use_campaigns(frame: pd.DataFrame, name: str, token: str | None = None) -> None:
+    """Switch this session's pages to an uploaded campaign table (no longer a kept dataset as a whole)."""
     st.session_state[UPLOADED_CAMPAIGNS_KEY] = frame
     st.session_state[UPLOADED_CAMPAIGNS_NAME_KEY] = name
-    st.session_state[UPLOADED_CAMPAIGNS_TOKEN_KEY] = f"upload:{uuid.uuid4().hex}"
+    st.session_state[UPLOADED_CAMPAIGNS_TOKEN_KEY] = token or f"upload:{uuid.uuid4().hex}"
+    forget_kept_dataset()
 
 
 def use_influencer_tables(tables: dict[str, pd.DataFrame], name: str) -> None:
     """Switch this session's pages to uploaded influencer tables (keys influencers, posts, tracking, payouts)."""
     st.session_state[UPLOADED_INFLUENCERS_KEY] = tables
     st.session_state[UPLOADED_INFLUENCERS_NAME_KEY] = name
+    forget_kept_dataset()
+
+
+def use_sales(frame: pd.DataFrame, name: str) -> None:
+    """Keep an uploaded daily-sales table for this session (read with uploaded_sales)."""
+    st.session_state[UPLOADED_SALES_KEY] = frame
+    st.session_state[UPLOADED_SALES_NAME_KEY] = name
+    forget_kept_dataset()
+
+
+def uploaded_sales() -> pd.DataFrame | None:
+    """This session's uploaded daily sales (pipeline.schemas.SALES), or None. Read-only."""
+    follow_dataset_link()
+    return st.session_state.get(UPLOADED_SALES_KEY)
+
+
+def forget_sales() -> None:
+    for key in (UPLOADED_SALES_KEY, UPLOADED_SALES_NAME_KEY):
+        st.session_state.pop(key, None)
 
 
 def reset_to_demo() -> None:
-    """Forget this session's uploads: every page shows the demo data again."""
+    """Forget this session's uploads, sales and kept dataset: every page shows the demo data again."""
     for key in (
         UPLOADED_CAMPAIGNS_KEY,
         UPLOADED_CAMPAIGNS_NAME_KEY,
         UPLOADED_CAMPAIGNS_TOKEN_KEY,
         UPLOADED_INFLUENCERS_KEY,
         UPLOADED_INFLUENCERS_NAME_KEY,
+        UPLOADED_SALES_KEY,
+        UPLOADED_SALES_NAME_KEY,
     ):
         st.session_state.pop(key, None)
+    forget_kept_dataset()
 
 
 def campaign_source() -> str:
     """What the campaign pages show: the uploaded file's name, the backend's table, or "demo data"."""
     uploaded = st.session_state.get(UPLOADED_CAMPAIGNS_NAME_KEY)
     if uploaded:
-        return uploaded
+        return kept_label(uploaded)
     settings = configured_backend(report=False)
     return f"{settings.campaigns} (daily sums from {settings.kind})" if settings is not None else "demo data"
 
 
 def influencer_source() -> str:
     """What the influencer pages show: the uploaded files' names or "demo data"."""
-    return st.session_state.get(UPLOADED_INFLUENCERS_NAME_KEY) or "demo data"
+    uploaded = st.session_state.get(UPLOADED_INFLUENCERS_NAME_KEY)
+    return kept_label(uploaded) if uploaded else "demo data"
 
 
 @st.cache_resource(max_entries=4, ttl=900, show_spinner="Reading the file…")
@@ -202,3 +246,122 @@ def training_campaigns() -> pd.DataFrame:
     """The demo campaign table the models are trained on (never an upload). Read-only."""
     ensure_demo_data()
     return demo_table(demo_campaigns)
+
+
+# ---------------------------------------------------------------- kept datasets (the team's workspace)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Loading the kept dataset…")
+def _kept_tables(dataset_id: str, path: str) -> dict[str, pd.DataFrame]:
+    # A kept dataset never changes under its id (a rename touches only its record), so every session using it
+    # shares one read-only copy, and the caches of what is computed from it share its token.
+    tables = workspace().load_dataset(dataset_id)
+    if CAMPAIGNS_TABLE in tables:
+        tables[CAMPAIGNS_TABLE].attrs[CACHE_TOKEN_ATTR] = kept_token(dataset_id)
+    return tables
+
+
+class UnknownDatasetError(WorkspaceError):
+    """No kept dataset has the id asked for (a stale link, or someone deleted it)."""
+
+
+def kept_token(dataset_id: str) -> str:
+    return f"kept:{dataset_id}"
+
+
+def kept_label(uploaded_name: str) -> str:
+    """How the captions name uploaded data: the kept dataset's name while the session shows one, else the files."""
+    kept = st.session_state.get(KEPT_NAME_KEY)
+    return f"{kept} (kept)" if kept and kept_dataset_id() else uploaded_name
+
+
+def rename_kept(dataset_id: str, name: str) -> None:
+    """Follow a rename of the kept dataset this session shows (the captions name it)."""
+    if kept_dataset_id() == dataset_id:
+        st.session_state[KEPT_NAME_KEY] = name
+
+
+def kept_dataset_id() -> str | None:
+    """The kept dataset this session shows as a whole, or None (demo data, or uploads not kept)."""
+    return st.session_state.get(KEPT_DATASET_KEY)
+
+
+def forget_kept_dataset() -> None:
+    """The session's data is no longer one kept dataset: drop the id and take it out of the link."""
+    st.session_state.pop(KEPT_DATASET_KEY, None)
+    st.session_state.pop(KEPT_NAME_KEY, None)
+    filters.mirror_dataset(None)
+
+
+def use_kept_dataset(dataset_id: str) -> DatasetRecord:
+    """Switch this session to a kept dataset: its tables replace the session's, and the kinds it lacks show the
+    demo data. Raises WorkspaceError (unknown id, damaged file) and then changes nothing."""
+    store = workspace()
+    record = store.dataset(dataset_id)
+    if record is None:
+        raise UnknownDatasetError("That dataset is not in the workspace any more; someone may have deleted it.")
+    tables = _kept_tables(record.id, str(store.path))
+    reset_to_demo()
+    files = ", ".join(record.sources) or record.name  # which file made which table is not kept: name them all
+    if CAMPAIGNS_TABLE in tables:
+        use_campaigns(tables[CAMPAIGNS_TABLE], files, token=kept_token(record.id))
+    if all(kind in tables for kind in INFLUENCER_TABLES):
+        use_influencer_tables({kind: tables[kind] for kind in INFLUENCER_TABLES}, files)
+    if SALES_TABLE in tables:
+        use_sales(tables[SALES_TABLE], files)
+    mark_kept(record)
+    return record
+
+
+def uploads_in_use() -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The tables this session shows from uploads (by kept-table name) and the files they came from."""
+    state = st.session_state
+    tables: dict[str, pd.DataFrame] = {}
+    sources: list[str] = []
+    if state.get(UPLOADED_CAMPAIGNS_KEY) is not None:
+        tables[CAMPAIGNS_TABLE] = state[UPLOADED_CAMPAIGNS_KEY]
+        sources += (state.get(UPLOADED_CAMPAIGNS_NAME_KEY) or "campaign file").split(", ")
+    if state.get(UPLOADED_INFLUENCERS_KEY) is not None:
+        tables.update(state[UPLOADED_INFLUENCERS_KEY])
+        sources += (state.get(UPLOADED_INFLUENCERS_NAME_KEY) or "influencer files").split(", ")
+    if state.get(UPLOADED_SALES_KEY) is not None:
+        tables[SALES_TABLE] = state[UPLOADED_SALES_KEY]
+        sources += (state.get(UPLOADED_SALES_NAME_KEY) or "sales file").split(", ")
+    return tables, list(dict.fromkeys(sources))  # a kept dataset's files name every table it restored
+
+
+def keep_uploads(name: str) -> DatasetRecord:
+    """Keep the session's uploads in the workspace; the session then shows that kept dataset (and the link says
+    so). Raises WorkspaceError (bad name, nothing to keep, damaged file)."""
+    tables, sources = uploads_in_use()
+    if not tables:
+        raise WorkspaceError("There is nothing uploaded to keep: use an upload first.")
+    record = workspace().keep_dataset(name, tables, sources)
+    mark_kept(record)
+    return record
+
+
+def mark_kept(record: DatasetRecord) -> None:
+    """This session now shows `record` as a whole: the captions name it and the link carries its id."""
+    st.session_state[KEPT_DATASET_KEY] = record.id
+    st.session_state[KEPT_NAME_KEY] = record.name
+    filters.mirror_dataset(record.id)
+
+
+def follow_dataset_link() -> None:
+    """Open the link's kept dataset (?dataset=<id>) once per session, then keep the link in step with the
+    session's choice. An unknown id or a damaged workspace is said in one sentence and the session keeps its data
+    (the demo data in a fresh session)."""
+    if LINK_FOLLOWED_KEY not in st.session_state:
+        st.session_state[LINK_FOLLOWED_KEY] = True
+        wanted = filters.dataset_from_link()
+        if wanted and wanted != kept_dataset_id():
+            try:
+                use_kept_dataset(wanted)
+            except UnknownDatasetError:
+                st.warning(
+                    "The dataset this link names is not in the workspace any more, so it opens on the demo data."
+                )
+            except WorkspaceError as exc:
+                st.warning(f"{exc} The link opens on the demo data.")
+    filters.mirror_dataset(kept_dataset_id())

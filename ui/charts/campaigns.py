@@ -8,7 +8,15 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui.charts.base import hover_values, marker_trace, platform_color, tick_format, titled_figure
+from ui.charts.base import (
+    hover_values,
+    marker_trace,
+    money_axis,
+    period_axis,
+    platform_color,
+    tick_format,
+    titled_figure,
+)
 from ui.format import axis_title, label
 
 
@@ -41,7 +49,8 @@ def trend_line(
         title,
         f"Period ({freq} starting)",
         axis_title(metric),
-        yaxis={**tick_format(metric), "rangemode": "tozero"},
+        xaxis=period_axis(trend["period"], freq),
+        yaxis={**tick_format(metric, trend[metric]), "rangemode": "tozero"},
         showlegend=by is not None,
     )
 
@@ -59,5 +68,6 @@ def spend_scatter(points: pd.DataFrame, r: float, level_name: str) -> go.Figure:
         traces.append(marker_trace(part, "spend", "conversions", name, marker, hover, many=True, text=labels))
     r_text = "r undefined" if not np.isfinite(r) else f"Pearson r = {r:.2f}"
     title = f"Spend vs conversions per {level_name} ({r_text})"
-    money_axis = {"tickprefix": "$", "tickformat": ",~s"}
-    return titled_figure(traces, title, axis_title("spend"), label("conversions"), 420, xaxis=money_axis)
+    return titled_figure(
+        traces, title, axis_title("spend"), label("conversions"), 420, xaxis=money_axis(points["spend"])
+    )

@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 
 from pipeline.influencers.tracking import buyers_note
 from ui import format as fmt
-from ui.charts.base import MARGIN, marker_trace, platform_color, titled_figure
+from ui.charts.base import MARGIN, marker_trace, money_axis, period_axis, platform_color, titled_figure
 
 GROUP_COLORS = {"Exposed": "#1f77b4", "Control": "#9e9e9e"}
 BREAK_EVEN = 1.0  # $1 of extra revenue per $1 of payout
@@ -48,10 +48,10 @@ def revenue_payout_scatter(summary: pd.DataFrame) -> go.Figure:
             hoverinfo="skip",
         )
     )
-    money_axis = {"tickprefix": "$", "tickformat": ",~s", "rangemode": "tozero"}
+    axis = {**money_axis([0.0, top]), "range": [0, top]}  # one scale on both axes, so the line sits at 45°
     title = "Attributed revenue vs payout (above the line = revenue exceeds payout)"
     return titled_figure(
-        traces, title, fmt.axis_title("payout"), fmt.axis_title("revenue"), 440, xaxis=money_axis, yaxis=money_axis
+        traces, title, fmt.axis_title("payout"), fmt.axis_title("revenue"), 440, xaxis=axis, yaxis=axis
     )
 
 
@@ -89,13 +89,13 @@ def timeline(frame: pd.DataFrame, name: str, freq: str) -> go.Figure:
         f"{name}: orders and revenue by {freq}",
         f"Period ({freq} starting)",
         fmt.label("orders"),
+        xaxis=period_axis(frame["period"], freq),
         yaxis={"range": [0, _headroom(frame["orders"])]},
         yaxis2={
             "title": {"text": fmt.axis_title("revenue")},
             "overlaying": "y",
             "side": "right",
-            "tickprefix": "$",
-            "tickformat": ",.0f",
+            **money_axis([0.0, _headroom(frame["revenue"])]),
             "range": [0, _headroom(frame["revenue"])],
             "showgrid": False,
         },
@@ -197,7 +197,8 @@ def revenue_distribution(buyers: pd.DataFrame, histogram: pd.DataFrame) -> go.Fi
     )
     figure.update_yaxes(tickformat=".0%", row=1, col=1, title="Share of users")
     figure.update_yaxes(tickformat=".0%", row=1, col=2, title="Share of buyers")
-    figure.update_xaxes(tickprefix="$", row=1, col=2, title="Revenue per buyer ($, top bin holds the tail)")
+    revenue_axis = money_axis(pd.concat([histogram["bin_low"], histogram["bin_high"]])) if len(histogram) else {}
+    figure.update_xaxes(row=1, col=2, title="Revenue per buyer ($, top bin holds the tail)", **revenue_axis)
     return figure
 
 

@@ -76,7 +76,20 @@ def outputs(
         "kpis": run_json("kpis", str(data / "campaigns.csv"), "--by", "platform,device", env=env),
         "incrementality": run_json("incrementality", str(data), env=env),
         "predict": run_json("predict", "--platform", "Meta", "--spend", "500", "--models", str(models), env=env),
-        "optimize": run_json("optimize", "--budget", "20000", "--models", str(models), env=env),
+        "optimize-lines": run_json("optimize-lines", "--budget", "20000", "--models", str(models), env=env),
+        "optimize": run_json("optimize", "--budget", "200000", "--data", str(data), "--models", str(models), env=env),
+        "plan": run_json(
+            "plan",
+            "--spend",
+            "Meta=60000",
+            "--spend",
+            "TikTok=40000",
+            "--data",
+            str(data),
+            "--models",
+            str(models),
+            env=env,
+        ),
         "mmm": run_json("mmm", "--data", str(data), "--models", str(models), env=env),
         "report": printed_keys(
             run_cli(

@@ -1,0 +1,71 @@
+"""`python -m pipeline optimize` and `plan`: next period's budget on the media mix model (README "Forward planner").
+
+Both load the media mix fit cached for the data folder (fitting it first when there is none, like `mmm`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.cli.options import CliError, data_dir_arg, models_dir_arg
+from pipeline.modeling.plan_terms import DEFAULT_DAYS, MODES, SPREADS
+
+if TYPE_CHECKING:  # the parser is built on every command; the model's libraries load only for these two
+    from pipeline.modeling.mmm_fit import MmmPosterior
+
+
+def add_window_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--days", type=int, default=DEFAULT_DAYS, help="length of the window (days)")
+    parser.add_argument("--start", default=None, help="first day YYYY-MM-DD (default: the day after the data)")
+    parser.add_argument("--spread", choices=SPREADS, default="even", help="how spend is spread over days")
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--models", type=Path, default=None)
+    parser.add_argument("--json", action="store_true")
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    optimize = sub.add_parser("optimize", help="split next period's budget across channels (media mix model)")
+    optimize.add_argument("--budget", type=float, default=None, help="the window's total (budget mode)")
+    optimize.add_argument("--mode", choices=MODES, default="budget")
+    optimize.add_argument("--target", type=float, default=1.0, help="marginal ROAS or ROAS target (target modes)")
+    optimize.add_argument("--min", action="append", default=[], metavar="CHANNEL=AMOUNT", help="or CHANNEL=PCT%%")
+    optimize.add_argument("--max", action="append", default=[], metavar="CHANNEL=AMOUNT", help="or CHANNEL=PCT%%")
+    add_window_options(optimize)
+    plan = sub.add_parser("plan", help="score a given split of next period's budget (media mix model)")
+    plan.add_argument("--spend", action="append", required=True, metavar="CHANNEL=AMOUNT")
+    add_window_options(plan)
+
+
+def folder_posterior(args: argparse.Namespace) -> MmmPosterior:
+    from pipeline.inputs.demo import DemoDataError
+    from pipeline.inputs.ingest.errors import IngestError
+    from pipeline.modeling import mmm
+    from pipeline.modeling.mmm_data import MmmInputError
+
+    data_dir, models_dir = data_dir_arg(args.data), models_dir_arg(args.models)
+    if not data_dir.is_dir():
+        raise CliError(f"The data folder {data_dir} does not exist.")
+    try:
+        dataset = mmm.dataset_from_folder(data_dir)
+    except (MmmInputError, DemoDataError, IngestError) as exc:
+        raise CliError(str(exc)) from exc
+    return mmm.load_or_fit(models_dir, dataset)
+
+
+def command_optimize(args: argparse.Namespace) -> dict[str, Any]:
+    from pipeline.cli import plan_answers
+
+    if args.mode == "budget" and args.budget is None:
+        raise CliError("--budget is needed in budget mode (or choose --mode target-mroas or target-roas).")
+    posterior = folder_posterior(args)
+    window = {"days": args.days, "start": args.start, "spread": args.spread}
+    limits = {"minimum": args.min, "maximum": args.max}
+    return plan_answers.optimize_answer(posterior, args.budget, mode=args.mode, target=args.target, **window, **limits)
+
+
+def command_plan(args: argparse.Namespace) -> dict[str, Any]:
+    from pipeline.cli import plan_answers
+
+    return plan_answers.plan_answer(folder_posterior(args), args.spend, args.days, args.start, args.spread)

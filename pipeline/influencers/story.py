@@ -1,0 +1,190 @@
+"""One story from attributed to incremental: the Influencers page's attributed ROAS next to the experiment's iROAS.
+
+Attributed (pipeline.influencers.attribution): every sale of an influencer's exposed users, so attributed ROAS =
+Σrevenue of exposed users / Σpayout. Incremental (pipeline.influencers.incrementality): only what the exposed
+users bought beyond the control group, iROAS = (r1 − r0)·n1 / payout, with a bootstrap interval.
+
+    incremental share = incremental revenue / attributed revenue     the part of the credited sales the
+                                                                     influencer caused; NaN when nothing was
+                                                                     attributed; negative when the exposed
+                                                                     users bought less than the control.
+
+Poor-ROI alerts judge each influencer on one measure: "iroas", "attributed", or "auto" (iROAS where the influencer
+has an experiment, i.e. both exposed and control users and a defined iROAS; attributed ROAS otherwise).
+Attributed revenue counts users later excluded from the experiment for sitting in both groups; the experiment
+does not, so the share can sit slightly below what a clean comparison would give.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from pipeline.kpis import safe_divide
+from pipeline.text import MISSING, display_decimals, money, undefined
+
+AUTO, IROAS, ATTRIBUTED = "auto", "iroas", "attributed"
+ALERT_MEASURES = (AUTO, IROAS, ATTRIBUTED)
+MEASURE_NAMES = {IROAS: "iROAS", ATTRIBUTED: "attributed ROAS"}
+EXPERIMENT_COLUMNS = ("incremental_revenue", "iroas", "iroas_ci_low", "iroas_ci_high", "p_value")
+STORY_COLUMNS = (
+    "influencer_id",
+    "name",
+    "platform",
+    "payout",
+    "revenue",
+    "roas",
+    *EXPERIMENT_COLUMNS,
+    "incremental_share",
+    "has_experiment",
+)
+
+
+def incremental_share(incremental_revenue: float, attributed_revenue: float) -> float:
+    """incremental revenue / attributed revenue (a fraction); NaN when nothing was attributed."""
+    return float(safe_divide(incremental_revenue, attributed_revenue))
+
+
+def attributed_vs_incremental(summary: pd.DataFrame, by_influencer: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per influencer of `summary` (attribution.influencer_summary): payout, attributed revenue and ROAS,
+    and from `by_influencer` (the incrementality report's "influencer" breakdown, None without an experiment)
+    incremental revenue, iROAS with its interval and p-value, the incremental share and whether the influencer
+    has an experiment. Influencers missing from the breakdown have NaN experiment columns."""
+    base = summary[[c for c in ("influencer_id", "name", "platform", "payout", "revenue", "roas") if c in summary]]
+    if by_influencer is None or by_influencer.empty:
+        experiment = pd.DataFrame(columns=["influencer_id", *EXPERIMENT_COLUMNS, "control_users"])
+    else:
+        experiment = by_influencer[["influencer_id", *EXPERIMENT_COLUMNS, "control_users", "exposed_users"]]
+    merged = base.merge(experiment, on="influencer_id", how="left")
+    for column in EXPERIMENT_COLUMNS:
+        merged[column] = pd.to_numeric(merged[column], errors="coerce").astype("float64")
+    merged["incremental_share"] = safe_divide(
+        merged["incremental_revenue"].to_numpy(), merged["revenue"].to_numpy(dtype="float64")
+    )
+    controls = pd.to_numeric(merged["control_users"], errors="coerce").fillna(0).to_numpy()
+    merged["has_experiment"] = (controls > 0) & np.isfinite(merged["iroas"].to_numpy())
+    return merged[[c for c in STORY_COLUMNS if c in merged.columns]].reset_index(drop=True)
+
+
+def judge(story: pd.DataFrame, measure: str = AUTO) -> pd.DataFrame:
+    """`story` with `judged_on` ("iROAS" or "attributed ROAS") and `judged_value` per influencer, by `measure`:
+    "iroas", "attributed", or "auto" (iROAS where the influencer has an experiment, attributed ROAS otherwise)."""
+    if measure not in ALERT_MEASURES:
+        raise ValueError(f"measure must be one of {ALERT_MEASURES}, got {measure!r}")
+    if measure == AUTO:
+        use_iroas = story["has_experiment"].to_numpy(dtype=bool)
+    else:
+        use_iroas = np.full(len(story), measure == IROAS)
+    values = np.where(use_iroas, story["iroas"].to_numpy(dtype="float64"), story["roas"].to_numpy(dtype="float64"))
+    names = np.where(use_iroas, MEASURE_NAMES[IROAS], MEASURE_NAMES[ATTRIBUTED])
+    return story.assign(judged_on=names, judged_value=values)
+
+
+def poor_roi(story: pd.DataFrame, threshold: float, measure: str = AUTO) -> pd.DataFrame:
+    """Influencers whose judged measure (judge) is defined and below `threshold`, worst first (then the biggest
+    payout). An influencer with no defined value on its measure (zero payout, no experiment) is not judged."""
+    judged = judge(story, measure)
+    value = judged["judged_value"]
+    alerts = judged[value.notna() & (value < threshold)]
+    return alerts.sort_values(["judged_value", "payout"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def alert_totals(alerts: pd.DataFrame) -> dict[str, float]:
+    """What the flagged influencers cost and brought: count, Σpayout, attributed Σrevenue, Σincremental revenue
+    (over those with an experiment), and how many were judged on each measure."""
+    tested = alerts["has_experiment"].to_numpy(dtype=bool)
+    on_iroas = (alerts["judged_on"] == MEASURE_NAMES[IROAS]).to_numpy() if "judged_on" in alerts else tested
+    return {
+        "influencers": float(len(alerts)),
+        "payout": float(alerts["payout"].sum()),
+        "revenue": float(alerts["revenue"].sum()),
+        "incremental_revenue": float(alerts.loc[tested, "incremental_revenue"].sum()) if tested.any() else math.nan,
+        "on_iroas": float(on_iroas.sum()),
+        "on_attributed": float(len(alerts) - on_iroas.sum()),
+    }
+
+
+def measure_sentence(story: pd.DataFrame, measure: str) -> str:
+    """Which measure the alerts use, in words, counting the influencers judged on each."""
+    judged = judge(story, measure)
+    on_iroas = int((judged["judged_on"] == MEASURE_NAMES[IROAS]).sum())
+    on_attributed = len(judged) - on_iroas
+    if measure == IROAS:
+        return f"Judged on iROAS (incremental: what the control group says the influencer caused); {_untested(story)}"
+    if measure == ATTRIBUTED:
+        return "Judged on attributed ROAS (every sale by exposed users, including sales that would have happened)."
+    if on_attributed == 0:
+        return f"Judged on iROAS: all {on_iroas} influencer(s) have an experiment with a control group."
+    if on_iroas == 0:
+        return "Judged on attributed ROAS: no influencer in this selection has an experiment with a control group."
+    return (
+        f"Judged on iROAS for the {on_iroas} influencer(s) with an experiment and on attributed ROAS for the "
+        f"{on_attributed} without one."
+    )
+
+
+def _untested(story: pd.DataFrame) -> str:
+    untested = int((~story["has_experiment"].to_numpy(dtype=bool)).sum())
+    if untested == 0:
+        return "every influencer has an experiment."
+    return f"{untested} influencer(s) without an experiment are not judged."
+
+
+def headline(key_metrics: Mapping[str, float], comparison: object | None) -> dict[str, float]:
+    """The selection's story in numbers: attributed revenue and ROAS (attribution.key_metrics), and from the
+    experiment's overall GroupComparison (None without one) iROAS, its interval and confidence, incremental
+    revenue and the incremental share of attributed revenue."""
+    nan = math.nan
+    out = {
+        "attributed_revenue": float(key_metrics["revenue"]),
+        "payout": float(key_metrics["payout"]),
+        "attributed_roas": float(key_metrics["roas"]),
+        "iroas": nan,
+        "iroas_ci_low": nan,
+        "iroas_ci_high": nan,
+        "confidence": nan,
+        "incremental_revenue": nan,
+        "incremental_share": nan,
+    }
+    if comparison is None or getattr(comparison, "problem", None):
+        return out
+    incremental = float(comparison.incremental_revenue)
+    return out | {
+        "iroas": float(comparison.iroas),
+        "iroas_ci_low": float(comparison.iroas_ci_low),
+        "iroas_ci_high": float(comparison.iroas_ci_high),
+        "confidence": float(comparison.confidence),
+        "incremental_revenue": incremental,
+        "incremental_share": incremental_share(incremental, out["attributed_revenue"]),
+    }
+
+
+def story_sentence(numbers: Mapping[str, float]) -> str:
+    """The link between the two pages in one or two sentences."""
+    roas = _times(numbers["attributed_roas"])
+    if undefined(numbers["iroas"]) and undefined(numbers["incremental_revenue"]):
+        return (
+            f"Attributed ROAS {roas} counts every sale by the users an influencer exposed. This selection has no "
+            "experiment with a control group, so what the influencers caused (iROAS) cannot be measured."
+        )
+    share = numbers["incremental_share"]
+    share_text = MISSING if undefined(share) else f"{100 * share:.0f}%"
+    return (
+        f"Attributed ROAS {roas} counts every sale by the users an influencer exposed; the experiment's control group "
+        f"says {money(numbers['incremental_revenue'])} of the {money(numbers['attributed_revenue'])} attributed "
+        f"({share_text}) was caused by the influencers: iROAS {_times(numbers['iroas'])} "
+        f"({_level(numbers['confidence'])} interval {_times(numbers['iroas_ci_low'])} – "
+        f"{_times(numbers['iroas_ci_high'])})."
+    )
+
+
+def _times(value: float) -> str:
+    """2.27x, or 0.0079x for small values (never "0.01x")."""
+    return MISSING if undefined(value) else f"{value:,.{display_decimals(value)}f}x"
+
+
+def _level(confidence: float) -> str:
+    return "" if undefined(confidence) else f"{confidence:.0%}"
