@@ -46,7 +46,7 @@ api: data models
 	$(PY) -m api --host $(API_HOST) --port $(API_PORT)
 
 test: setup browser postgres java data
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 lint: setup
 	$(VENV)/bin/ruff check .

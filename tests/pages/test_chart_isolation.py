@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -20,13 +21,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Node
 
+from tests.conftest import copy_mmm_fit
 from tests.pages.conftest import ROOT, page_path
 from tests.pipeline.modeling.trained import demo_models
 from ui.charts import base as base_charts
 from ui.charts import campaigns as campaign_charts
 from ui.charts import influencers as influencer_charts
+from ui.charts import mmm_plan as plan_charts
 from ui.charts import models as model_charts
-from ui.charts import planner as planner_charts
 
 INJECTED = "injected chart failure"
 # page -> (module, builder) of each chart in the order the page draws them; a builder used twice appears twice.
@@ -59,7 +61,8 @@ PAGE_CHARTS: dict[str, list[tuple[ModuleType, str]]] = {
         (model_charts, "importance_bars"),
         (model_charts, "coverage_bars"),
     ],
-    "planner": [(planner_charts, "response_curve")],
+    # The budget plan tab opens first; the per-line tab's charts run only when it is opened.
+    "planner": [(plan_charts, "spend_bars"), (plan_charts, "revenue_bars"), (plan_charts, "daily_revenue")],
 }
 
 
@@ -71,10 +74,17 @@ def chart_cases() -> Iterator[Any]:
             yield pytest.param(page, position, module, name, call, id=f"{page}-{name}-{call}")
 
 
+@pytest.fixture(scope="module")
+def models_dir(demo_dir: Path, mmm_models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The trained models and the media mix fit of the demo set (the planner's budget plan needs the fit)."""
+    folder = tmp_path_factory.mktemp("isolation-models") / "models"
+    shutil.copytree(demo_models(demo_dir, tmp_path_factory.getbasetemp())[0], folder)
+    return copy_mmm_fit(mmm_models_dir, folder)
+
+
 @pytest.fixture(autouse=True)
-def use_models(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The models and planner pages read trained models (trained once per test run, shared read-only)."""
-    monkeypatch.setenv("APP_MODELS_DIR", str(demo_models(demo_dir, tmp_path_factory.getbasetemp())[0]))
+def use_models(models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_MODELS_DIR", str(models_dir))
 
 
 def walk(block: Block) -> Iterator[Node]:

@@ -307,7 +307,7 @@ def test_cli_predict(models_dir: Path) -> None:
 def test_cli_optimize(models_dir: Path, model: Forecaster) -> None:
     for objective in optimizer.OBJECTIVES:
         code, result, _ = run_cli(
-            "optimize", "--budget", "2000", "--objective", objective, "--models", str(models_dir), "--json"
+            "optimize-lines", "--budget", "2000", "--objective", objective, "--models", str(models_dir), "--json"
         )
         assert code == 0 and result is not None
         lines = planner.default_lines(model, 2000.0).assign(min_spend=0.0, max_spend=2000.0)
@@ -319,10 +319,10 @@ def test_cli_optimize(models_dir: Path, model: Forecaster) -> None:
         equal = model.predict(planner.default_lines(model, 2000.0))[objective].sum()
         assert result["baseline"]["name"] == "equal split"
         assert result["baseline"][f"predicted_{objective}"] == pytest.approx(equal)
-    code, result, _ = run_cli("optimize", "--budget", "100000", "--models", str(models_dir), "--json")
+    code, result, _ = run_cli("optimize-lines", "--budget", "100000", "--models", str(models_dir), "--json")
     assert code == 0 and result is not None
     assert model.extrapolated(pd.DataFrame(result["allocation"])).all()  # every line is beyond the data
-    code, _, err = run_cli("optimize", "--budget", "-3", "--models", str(models_dir))
+    code, _, err = run_cli("optimize-lines", "--budget", "-3", "--models", str(models_dir))
     assert code == 2 and "positive" in err
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
+import types
 from pathlib import Path
 
 import pandas as pd
@@ -282,6 +284,13 @@ def test_a_failed_rename_keeps_the_old_name(ws: Workspace, monkeypatch: pytest.M
 # ---------------------------------------------------------------- processes
 
 
+@pytest.fixture
+def plain_main(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A spawned child first re-runs the parent's __main__ file; in a test worker that has run an AppTest, that is
+    a page script. An empty __main__ makes the child import only the target's own module."""
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+
+
 def _writer(path: str, prefix: str, count: int, start: object) -> None:
     ws = Workspace(Path(path))
     start.wait(timeout=60)  # both processes begin writing together, after their slow imports
@@ -291,6 +300,7 @@ def _writer(path: str, prefix: str, count: int, start: object) -> None:
         ws.datasets()
 
 
+@pytest.mark.usefixtures("plain_main")
 def test_two_processes_writing_at_once_leave_a_consistent_store(tmp_path: Path) -> None:
     path = tmp_path / "workspace.duckdb"
     context = multiprocessing.get_context("spawn")  # a clean interpreter, as the CLI or the API would be
@@ -331,6 +341,7 @@ def _crash_mid_write(path: str) -> None:
     ws._write(change)
 
 
+@pytest.mark.usefixtures("plain_main")
 def test_a_process_killed_mid_write_leaves_the_previous_state(ws: Workspace) -> None:
     kept = ws.keep_dataset("kept", {"t": pd.DataFrame({"a": [1, 2]})}, ["a.csv"])
     worker = multiprocessing.get_context("spawn").Process(target=_crash_mid_write, args=(str(ws.path),))
