@@ -252,7 +252,7 @@ def target_mroas(model: WindowModel, target: float, bounds: dict[str, tuple[floa
     if not np.isfinite(target) or target <= 0:
         raise PlanError(f"The marginal ROAS target must be a number above 0 (got {target}).")
     curves = {name: ChannelCurve(model.channels[name], *bounds[name], model.window.days) for name in model.names}
-    totals = _path(curves, target)
+    totals = _snap_to_bounds(_path(curves, target), bounds)
     note = None if any(totals[name] > bounds[name][0] for name in totals) else _none_reaches(target, "marginal ROAS")
     method = "scipy brentq per channel: the largest spend whose marginal ROAS is ≥ the target"
     spread = {name: np.quantile(curve.spend_at_per_draw(target), [0.05, 0.95]) for name, curve in curves.items()}
@@ -284,7 +284,7 @@ def target_roas(model: WindowModel, target: float, bounds: dict[str, tuple[float
     last = min(meets)
     below = scan[scan < last]
     found = brentq(surplus, below[0], last, xtol=last * 1e-7) if below.size else last
-    totals = _path(curves, found, exact=False)
+    totals = _snap_to_bounds(_path(curves, found, exact=False), bounds)
     return Optimum(totals, "target-roas", method, _at_bound(totals, bounds))
 
 

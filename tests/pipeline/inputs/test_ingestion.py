@@ -482,7 +482,7 @@ def _zip(name: str, payload: bytes) -> bytes:
         (b'{"data": []}', "JSON, not CSV"),
         (_zip("report.csv", b"a,b\n1,2\n"), "This file is a ZIP archive; unzip it and upload the CSV inside."),
         (_zip("[Content_Types].xml", b"<Types/>"), "Excel workbook"),
-        (gzip.compress(b"a,b\n1,2\n"), "gzip-compressed"),
+        (gzip.compress(b"a,b\n1,2\n", mtime=0), "gzip-compressed"),
         (b"%PDF-1.7 binary", "PDF document"),
         (b"name,colour\nA,red\n", "No recognisable measure columns"),
         (b'Day,Campaign,Cost\n2025-01-01,"Spring,10\n2025-01-02,B,5\n', "broken quoting"),
