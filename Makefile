@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DATA_DIR ?= data
 PORT ?= 8501
+MODELS_LOG ?= models/ensure-models.log
 # The REST API (api/): loopback by default; binding elsewhere needs ANALYTICS_API_TOKEN (README "REST API").
 API_HOST ?= 127.0.0.1
 API_PORT ?= 8000
@@ -39,7 +40,10 @@ data: | $(STAMP)
 models: data
 	$(PY) -m pipeline ensure-models --data $(DATA_DIR)
 
-run: data models
+# Missing models train in a background process while the app already serves (about a minute on a fresh clone);
+# a page that needs them waits on the models folder's lock behind a progress box, then loads them.
+run: data
+	$(PY) -m pipeline ensure-models --data $(DATA_DIR) > $(MODELS_LOG) 2>&1 &
 	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
 
 api: data models
