@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from pipeline import config
+from pipeline.influencers import roster
 from pipeline.inputs.ingest.errors import IngestError
 from pipeline.inputs.ingest.load import IngestResult
 from pipeline.inputs.ingest.vocabulary import IGNORED, SAME_DAY_REASON
@@ -18,10 +19,15 @@ from pipeline.schemas import CAMPAIGN_DIMENSIONS, CAMPAIGN_MEASURES, SCHEMAS
 from pipeline.workspace.store import MAX_NAME_LENGTH, DatasetRecord, WorkspaceError, clean_name
 from ui import filters, layout
 from ui import format as fmt
+from ui import roster as roster_ui
 from ui.cached import data
 from ui.workspace import workspace
 
 PREVIEW_ROWS = 20
+ROSTER_ELSEWHERE = (
+    "this is an influencer profile list (a roster), not a campaign export. Open it on the Influencers page, "
+    f"under “{roster_ui.TITLE}”, to rank and filter creators for the next campaign."
+)
 KIND_LABELS = {
     "campaigns": "campaign performance",
     "influencers": "influencer profiles",
@@ -78,7 +84,10 @@ def read_upload(
     try:
         return data.ingest_upload(upload.getvalue(), upload.name, overrides or {}, assumptions or {})
     except IngestError as exc:
-        st.error(f"{upload.name}: {exc}")
+        if roster.is_roster_file(upload.getvalue()):
+            st.error(f"{upload.name}: {ROSTER_ELSEWHERE}")
+        else:
+            st.error(f"{upload.name}: {exc}")
     except Exception:  # a file we could not anticipate must never show a traceback
         st.error(f"{upload.name}: this file could not be read as a table; export it again as CSV and retry.")
     return None

@@ -121,6 +121,15 @@ def looks_like_roster(headers: Sequence[object]) -> bool:
     return {"handle", "followers"} <= found and not keys & sales
 
 
+def is_roster_file(raw: bytes) -> bool:
+    """Whether a CSV's header row is an influencer roster's (the campaign uploader points such a file elsewhere)."""
+    try:
+        header = pd.read_csv(io.BytesIO(raw), nrows=0, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
+        return False
+    return looks_like_roster(list(header.columns))
+
+
 def _parse_column(column: pd.Series, parse: object) -> tuple[pd.Series, int]:
     """Parsed values and how many non-missing cells could not be read."""
     values = column.map(parse).astype("float64")

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from pipeline.inputs.ingest.errors import IngestError
 from pipeline.inputs.ingest.load import ingest
 from tests.pages.conftest import ROOT, page_path
+from ui import upload
 
 EXPORTS = ROOT / "tests" / "fixtures" / "exports"
 INFLUENCER_FILES = ("influencers.csv", "posts.csv", "tracking_data.csv", "payouts.csv")
@@ -86,6 +87,15 @@ def test_a_bad_file_is_refused_and_the_data_in_use_stays(at: AppTest, name: str,
 def test_an_influencer_table_in_the_campaign_box_is_refused(at: AppTest, demo_dir: Path) -> None:
     upload_campaigns(at, "payouts.csv", (demo_dir / "payouts.csv").read_bytes())
     assert at.error[0].value == "payouts.csv looks like influencer payouts; upload it under Influencer tables."
+    assert "uploaded_campaigns" not in at.session_state
+
+
+def test_a_roster_in_the_campaign_box_is_sent_to_the_influencers_page(at: AppTest, shared_data: Path) -> None:
+    content = (shared_data / "real" / "top_insta_influencers_data.csv").read_bytes()
+    upload_campaigns(at, "top_insta.csv", content)
+    assert not at.exception
+    assert [e.value for e in at.error] == [f"top_insta.csv: {upload.ROSTER_ELSEWHERE}"]
+    assert "Influencers page" in upload.ROSTER_ELSEWHERE
     assert "uploaded_campaigns" not in at.session_state
 
 

@@ -136,6 +136,12 @@ def test_small_roster_with_edge_values() -> None:
 def test_other_tables_are_not_rosters(raw: bytes) -> None:
     with pytest.raises(roster.RosterError, match="not an influencer roster"):
         roster.read_roster(raw)
+    assert not roster.is_roster_file(raw)
+
+
+def test_a_roster_file_is_recognised_by_its_header(shared_data: Path) -> None:
+    assert roster.is_roster_file((shared_data / "real" / "top_insta_influencers_data.csv").read_bytes())
+    assert not roster.is_roster_file(b"\xff\xfe\x00h\x00") and not roster.is_roster_file(b"")
 
 
 def test_a_roster_without_handles_or_unreadable_bytes_is_refused() -> None:
