@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pipeline.cli.options import CliError, data_dir_arg, models_dir_arg
+from pipeline.cli.options import CliError
 from pipeline.modeling.plan_terms import DEFAULT_DAYS, MODES, SPREADS
-
-if TYPE_CHECKING:  # the parser is built on every command; the model's libraries load only for these two
-    from pipeline.modeling.mmm_fit import MmmPosterior
 
 
 def add_window_options(parser: argparse.ArgumentParser) -> None:
@@ -38,28 +35,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     add_window_options(plan)
 
 
-def folder_posterior(args: argparse.Namespace) -> MmmPosterior:
-    from pipeline.inputs.demo import DemoDataError
-    from pipeline.inputs.ingest.errors import IngestError
-    from pipeline.modeling import mmm
-    from pipeline.modeling.mmm_data import MmmInputError
-
-    data_dir, models_dir = data_dir_arg(args.data), models_dir_arg(args.models)
-    if not data_dir.is_dir():
-        raise CliError(f"The data folder {data_dir} does not exist.")
-    try:
-        dataset = mmm.dataset_from_folder(data_dir)
-    except (MmmInputError, DemoDataError, IngestError) as exc:
-        raise CliError(str(exc)) from exc
-    return mmm.load_or_fit(models_dir, dataset)
-
-
 def command_optimize(args: argparse.Namespace) -> dict[str, Any]:
     from pipeline.cli import plan_answers
+    from pipeline.cli.mmm_command import folder_posterior
 
     if args.mode == "budget" and args.budget is None:
         raise CliError("--budget is needed in budget mode (or choose --mode target-mroas or target-roas).")
-    posterior = folder_posterior(args)
+    posterior = folder_posterior(args.data, args.models)
     window = {"days": args.days, "start": args.start, "spread": args.spread}
     limits = {"minimum": args.min, "maximum": args.max}
     return plan_answers.optimize_answer(posterior, args.budget, mode=args.mode, target=args.target, **window, **limits)
@@ -67,5 +49,7 @@ def command_optimize(args: argparse.Namespace) -> dict[str, Any]:
 
 def command_plan(args: argparse.Namespace) -> dict[str, Any]:
     from pipeline.cli import plan_answers
+    from pipeline.cli.mmm_command import folder_posterior
 
-    return plan_answers.plan_answer(folder_posterior(args), args.spend, args.days, args.start, args.spread)
+    posterior = folder_posterior(args.data, args.models)
+    return plan_answers.plan_answer(posterior, args.spend, args.days, args.start, args.spread)

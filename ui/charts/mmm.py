@@ -63,10 +63,10 @@ def _interval_error(values: pd.Series, low: pd.Series, high: pd.Series, **style:
 # ---------------------------------------------------------------- contribution
 
 
-def contributions_area(daily: pd.DataFrame, revenue: pd.Series) -> go.Figure:
-    """Baseline and each channel's revenue per day, stacked, with the actual revenue as a line."""
+def stacked_daily_areas(daily: pd.DataFrame) -> list[go.Scatter]:
+    """One stacked area per column of a date-indexed frame of revenue per day, in the channels' colours."""
     colors = channel_colors(daily.columns)
-    traces = [
+    return [
         go.Scatter(
             x=daily.index,
             y=daily[name],
@@ -77,6 +77,11 @@ def contributions_area(daily: pd.DataFrame, revenue: pd.Series) -> go.Figure:
         )
         for name in daily.columns
     ]
+
+
+def contributions_area(daily: pd.DataFrame, revenue: pd.Series) -> go.Figure:
+    """Baseline and each channel's revenue per day, stacked, with the actual revenue as a line."""
+    traces = stacked_daily_areas(daily)
     traces.append(
         go.Scatter(
             x=revenue.index,

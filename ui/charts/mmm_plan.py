@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from ui import format as fmt
 from ui.charts.base import titled_figure
-from ui.charts.mmm import ERROR_BAR, LEGEND_BELOW, MONEY_AXIS, _interval_error, channel_colors
+from ui.charts.mmm import ERROR_BAR, LEGEND_BELOW, MONEY_AXIS, _interval_error, stacked_daily_areas
 
 CURRENT_COLOR, RECOMMENDED_COLOR = "#B0B7C3", "#1f77b4"
 CARRY_COLOR = "#D62728"
@@ -17,6 +17,22 @@ SCENARIO_COLORS = ("#7F7F7F", "#1f77b4")
 
 def _bar_height(rows: int) -> int:
     return max(300, 70 * rows + 150)
+
+
+def _channel_bars(traces: list[go.Bar], title: str, x_title: str, right_margin: int) -> go.Figure:
+    """Horizontal bars per channel, current mix and recommended side by side, channels top to bottom."""
+    return titled_figure(
+        traces,
+        title,
+        x_title,
+        "",
+        height=_bar_height(len(traces[0].y)),
+        xaxis={**MONEY_AXIS, "rangemode": "tozero"},
+        yaxis={"autorange": "reversed"},
+        barmode="group",
+        legend=LEGEND_BELOW,
+        margin={"l": 10, "r": right_margin, "t": 60, "b": 60},
+    )
 
 
 def spend_bars(allocation: pd.DataFrame) -> go.Figure:
@@ -38,18 +54,8 @@ def spend_bars(allocation: pd.DataFrame) -> go.Figure:
             ("spend", "recommended", RECOMMENDED_COLOR),
         )
     ]
-    return titled_figure(
-        traces,
-        "Spend over the window: current mix vs recommended",
-        "spend over the window ($)",
-        "",
-        height=_bar_height(len(allocation)),
-        xaxis={**MONEY_AXIS, "rangemode": "tozero"},
-        yaxis={"autorange": "reversed"},
-        barmode="group",
-        legend=LEGEND_BELOW,
-        margin={"l": 10, "r": 60, "t": 60, "b": 60},  # room for the last bar's label and the legend
-    )
+    # Room on the right for the last bar's label.
+    return _channel_bars(traces, "Spend over the window: current mix vs recommended", "spend over the window ($)", 60)
 
 
 def revenue_bars(allocation: pd.DataFrame) -> go.Figure:
@@ -72,18 +78,8 @@ def revenue_bars(allocation: pd.DataFrame) -> go.Figure:
             ("predicted_revenue", "revenue_low", "revenue_high", "recommended", RECOMMENDED_COLOR),
         )
     ]
-    return titled_figure(
-        traces,
-        "Incremental revenue per channel, with 90% intervals",
-        "incremental revenue over the window ($)",
-        "",
-        height=_bar_height(len(allocation)),
-        xaxis={**MONEY_AXIS, "rangemode": "tozero"},
-        yaxis={"autorange": "reversed"},
-        barmode="group",
-        legend=LEGEND_BELOW,
-        margin={"l": 10, "r": 20, "t": 60, "b": 60},
-    )
+    title = "Incremental revenue per channel, with 90% intervals"
+    return _channel_bars(traces, title, "incremental revenue over the window ($)", 20)
 
 
 def daily_revenue(daily: pd.DataFrame) -> go.Figure:
@@ -91,18 +87,7 @@ def daily_revenue(daily: pd.DataFrame) -> go.Figure:
     alone as a dashed line (with no budget the two coincide: the decay of what was already spent)."""
     wide = daily.pivot(index="date", columns="channel", values="predicted_revenue")
     carry = daily.groupby("date")["carry_in"].sum()
-    colors = channel_colors(wide.columns)
-    traces = [
-        go.Scatter(
-            x=wide.index,
-            y=wide[name],
-            name=name,
-            stackgroup="revenue",
-            line={"width": 0.5, "color": colors[name]},
-            hovertemplate="%{x|%d %b %Y}: $%{y:,.0f}<extra>" + name + "</extra>",
-        )
-        for name in wide.columns
-    ]
+    traces = stacked_daily_areas(wide)
     traces.append(
         go.Scatter(
             x=carry.index,
