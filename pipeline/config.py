@@ -43,10 +43,13 @@ PAYOUTS_FILE = "payouts.csv"
 GROUND_TRUTH_FILE = "ground_truth.json"
 # The business's own daily sales (a shop or GA4 report): what the media mix model explains.
 SALES_FILE = "sales.csv"
-# The team's workspace (kept datasets, saved scenarios): one DuckDB file in the data folder unless APP_WORKSPACE
-# names another (pipeline.workspace.store.workspace_path).
+# The team's workspace (kept datasets, saved scenarios): one DuckDB file in the data folder unless the workspace
+# setting (APP_WORKSPACE, else `location` under [workspace] in secrets.toml) names another file or a
+# postgresql:// URL (pipeline.workspace.store.workspace_location, workspace_setting below).
 WORKSPACE_FILE = "workspace.duckdb"
 WORKSPACE_ENV = "APP_WORKSPACE"
+WORKSPACE_SECTION, WORKSPACE_KEY = "workspace", "location"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 DEMO_FILES = (
     CAMPAIGNS_FILE,
     SALES_FILE,
@@ -153,6 +156,25 @@ def settings_from_env(environ: Mapping[str, str] = os.environ, secrets_path: Pat
         tracking=values["tracking_table"] or (DEFAULT_TABLES["tracking"] if kind == "postgres" else local),
         url=values["url"] or None,
     )
+
+
+# ---------------------------------------------------------------- workspace setting
+
+
+def workspace_setting(environ: Mapping[str, str] = os.environ, secrets_path: Path | None = None) -> str:
+    """Where the team's workspace is, as set: APP_WORKSPACE, else `location` in the [workspace] section of
+    `secrets_path` (default SECRETS_PATH), else "" (workspace.duckdb in the data folder). A file path or a
+    postgresql:// URL; a URL with a password belongs in secrets.toml. BackendError when the TOML is unreadable."""
+    value = environ.get(WORKSPACE_ENV, "").strip()
+    if not value:
+        section = _read_toml_section(secrets_path or SECRETS_PATH, WORKSPACE_SECTION)
+        value = str(section.get(WORKSPACE_KEY, "") or "").strip()
+    return value
+
+
+def is_postgres_url(location: str) -> bool:
+    """True for a postgresql:// (or postgres://) URL, which puts the workspace in that database."""
+    return location.strip().lower().startswith(POSTGRES_SCHEMES)
 
 
 # ---------------------------------------------------------------- REST API settings (api/)

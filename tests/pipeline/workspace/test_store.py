@@ -13,7 +13,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.workspace.store import DatasetRecord, Workspace, WorkspaceError, workspace_path
+from pipeline import config
+from pipeline.workspace.store import (
+    DatasetRecord,
+    Workspace,
+    WorkspaceError,
+    open_workspace,
+    workspace_location,
+    workspace_path,
+)
 
 
 @pytest.fixture
@@ -328,6 +336,29 @@ def test_workspace_path_honours_app_workspace(tmp_path: Path, monkeypatch: pytes
     assert workspace_path(tmp_path) == tmp_path / "workspace.duckdb"
     monkeypatch.setenv("APP_WORKSPACE", str(tmp_path / "elsewhere.duckdb"))
     assert workspace_path(tmp_path) == tmp_path / "elsewhere.duckdb"
+
+
+def test_the_workspace_file_can_be_set_in_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("APP_WORKSPACE", raising=False)
+    monkeypatch.setattr(config, "SECRETS_PATH", tmp_path / "secrets.toml")
+    (tmp_path / "secrets.toml").write_text(f'[workspace]\nlocation = "{tmp_path / "team.duckdb"}"\n')
+    assert workspace_path(tmp_path) == tmp_path / "team.duckdb"
+    assert workspace_location(tmp_path) == str(tmp_path / "team.duckdb")
+    store = open_workspace(workspace_location(tmp_path))
+    assert isinstance(store, Workspace) and store.path == tmp_path / "team.duckdb"
+    monkeypatch.setenv("APP_WORKSPACE", str(tmp_path / "mine.duckdb"))  # the environment wins
+    assert workspace_location(tmp_path) == str(tmp_path / "mine.duckdb")
+    monkeypatch.setenv("APP_WORKSPACE", "postgresql://team@db.example/workspace")  # a database, not a file
+    assert workspace_path(tmp_path) == tmp_path / "workspace.duckdb"
+    assert workspace_location(tmp_path) == "postgresql://team@db.example/workspace"
+
+
+def test_unreadable_secrets_are_one_sentence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("APP_WORKSPACE", raising=False)
+    monkeypatch.setattr(config, "SECRETS_PATH", tmp_path / "secrets.toml")
+    (tmp_path / "secrets.toml").write_text("[workspace\nlocation = 1")
+    with pytest.raises(WorkspaceError, match=r"^secrets.toml is not valid TOML, so its \[workspace\] settings"):
+        workspace_location(tmp_path)
 
 
 def _crash_mid_write(path: str) -> None:
