@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from api.schemas import MMM_ERRORS
-from pipeline.modeling.plan_terms import DEFAULT_DAYS, MAX_DAYS
+from pipeline.modeling.plan_terms import DEFAULT_DAYS, DEFAULT_MAX_SHIFT, MAX_DAYS
 
 # A bound given as a share of the channel's current-mix spend, as the CLI writes it (`--min Meta=80%`).
 PERCENT = re.compile(r"^\s*\d+(?:\.\d+)?\s*%\s*$")
@@ -76,6 +76,13 @@ class OptimizeBody(BaseModel):
     min: dict[str, float | str] = Field(default_factory=dict, description=LIMIT_HELP.format(which="least", flag="min"))
     max: dict[str, float | str] = Field(default_factory=dict, description=LIMIT_HELP.format(which="most", flag="max"))
     spread: Spread = Field(default="even", description=WINDOW_FIELDS["spread"])
+    max_shift: float | None = Field(
+        default=round(DEFAULT_MAX_SHIFT * 100, 6),
+        ge=0,
+        le=1e6,
+        description="Budget mode: channels without a min or max stay within ± this percentage of their current-mix "
+        "spend (Meridian's default, 30); null lifts it. Ignored in the target modes.",
+    )
 
     @field_validator("min", "max", mode="before")
     @classmethod
@@ -85,11 +92,13 @@ class OptimizeBody(BaseModel):
             _limit_text(str(channel), value)
         return limits
 
-    def limit_texts(self) -> dict[str, list[str]]:
-        """The bounds as optimize_answer's `minimum` and `maximum` (CHANNEL=AMOUNT or CHANNEL=PCT% texts)."""
+    def limit_texts(self) -> dict[str, Any]:
+        """The bounds as optimize_answer's `minimum` and `maximum` (CHANNEL=AMOUNT or CHANNEL=PCT% texts), and the
+        largest move as a share."""
         return {
             "minimum": [_limit_text(channel, value) for channel, value in self.min.items()],
             "maximum": [_limit_text(channel, value) for channel, value in self.max.items()],
+            "max_shift": None if self.max_shift is None else self.max_shift / 100.0,
         }
 
 

@@ -4,7 +4,8 @@ For every seed folder that bench.mmm_study left (ground_truth.json + posterior_c
 days are planned on the model and the same plans are recomputed with ground_truth.json's channel parameters
 (pipeline.modeling.mmm_window with one "draw": the truth). Checks, as the forward-planner issue names them:
 the recommended split's true revenue against the true optimum and the current mix, more budget never lowering
-the optimum, equal marginal ROAS off the bounds, target-mROAS spend against the true spend, the 90% interval's
+the optimum, equal marginal ROAS off the bounds (the default ±30% move limit applies to both; the same
+figures without it are kept as free_*), target-mROAS spend against the true spend, the 90% interval's
 coverage of the plan's true revenue, and the zero-budget carry-in.
 """
 
@@ -92,6 +93,8 @@ def seed_checks(posterior: MmmPosterior, truth: dict[str, Any]) -> dict[str, Any
     true_best = mmm_optimize.optimize(true_model, "budget", budget)
     true_of = true_model.mean_revenue
 
+    free = mmm_optimize.optimize(model, "budget", budget, max_shift=None)
+    true_free = mmm_optimize.optimize(true_model, "budget", budget, max_shift=None)
     optima = [model.mean_revenue(mmm_optimize.optimize(model, "budget", budget * step).totals) for step in BUDGET_STEPS]
     model_mroas = mmm_optimize.optimize(model, "target-mroas", target=1.0)
     true_mroas = mmm_optimize.optimize(true_model, "target-mroas", target=1.0)
@@ -103,6 +106,9 @@ def seed_checks(posterior: MmmPosterior, truth: dict[str, Any]) -> dict[str, Any
         "budget": budget,
         "recommended_vs_true_optimum": true_of(recommended.totals) / true_of(true_best.totals),
         "recommended_minus_current_true": true_of(recommended.totals) - true_of(current),
+        # Without the default ±30% move limit, for comparison (the planner's "Let channels move freely").
+        "free_vs_true_free_optimum": true_of(free.totals) / true_of(true_free.totals),
+        "free_minus_current_true": true_of(free.totals) - true_of(current),
         "optimum_never_falls": all(b >= a - 1e-6 * abs(a) for a, b in itertools.pairwise(optima)),
         "free_marginal_spread": _free_marginal_spread(model, recommended),
         "target_mroas_budget_error": _relative(sum(model_mroas.totals.values()), sum(true_mroas.totals.values())),
@@ -128,6 +134,10 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
         "recommended_vs_true_optimum_min": min(r["recommended_vs_true_optimum"] for r in records),
         "recommended_vs_true_optimum_median": statistics.median(r["recommended_vs_true_optimum"] for r in records),
         "below_current_mix_seeds": sum(r["recommended_minus_current_true"] < 0 for r in records),
+        "within_3_percent_seeds": sum(r["recommended_vs_true_optimum"] >= 0.97 for r in records),
+        "free_vs_true_free_optimum_min": min(r["free_vs_true_free_optimum"] for r in records),
+        "free_within_3_percent_seeds": sum(r["free_vs_true_free_optimum"] >= 0.97 for r in records),
+        "free_below_current_mix_seeds": sum(r["free_minus_current_true"] < 0 for r in records),
         "optimum_never_falls_share": share("optimum_never_falls"),
         "free_marginal_spread_max": max(r["free_marginal_spread"] for r in records),
         "target_mroas_budget_error_median": statistics.median(r["target_mroas_budget_error"] for r in records),

@@ -13,7 +13,15 @@ from pipeline.modeling import mmm, mmm_scenarios
 from pipeline.modeling.mmm_fit import MmmPosterior
 from pipeline.modeling.mmm_optimize import Limit
 from pipeline.modeling.mmm_window import PlanError
-from pipeline.modeling.plan_terms import DEFAULT_DAYS, MAX_DAYS, MODE_LABELS, MODES, SPREAD_LABELS, SPREADS
+from pipeline.modeling.plan_terms import (
+    DEFAULT_DAYS,
+    DEFAULT_MAX_SHIFT,
+    MAX_DAYS,
+    MODE_LABELS,
+    MODES,
+    SPREAD_LABELS,
+    SPREADS,
+)
 from ui import format as fmt
 from ui import kept_state, layout, mmm_source, plan_scenarios
 from ui.cached import mmm_plan as cached_plan
@@ -99,6 +107,8 @@ def apply_inputs(inputs: mmm_scenarios.PlanInputs, posterior: MmmPosterior) -> N
     if inputs.budget is not None:
         state["bp_budget"] = inputs.budget
     state["bp_target"] = max(inputs.target, SMALLEST_TARGET)
+    state["bp_free"] = inputs.max_shift is None
+    state["bp_shift"] = round(100 * (DEFAULT_MAX_SHIFT if inputs.max_shift is None else inputs.max_shift), 6)
     limits = [limit for _, limit in (*inputs.minimum, *inputs.maximum)]
     state["bp_limit_unit"] = "share" if any(limit.share_of_current for limit in limits) else "amount"
     for name in posterior.channels:
@@ -119,6 +129,8 @@ def _defaults(posterior: MmmPosterior) -> None:
         "bp_mode": MODES[0],
         "bp_target": 1.0,
         "bp_limit_unit": "amount",
+        "bp_shift": round(100 * DEFAULT_MAX_SHIFT, 6),
+        "bp_free": False,
     }.items():
         state.setdefault(key, value)
     if state["bp_start"] < first_day(posterior):  # other data (an upload) ends later than the kept start
@@ -137,6 +149,7 @@ def plan_inputs(posterior: MmmPosterior) -> mmm_scenarios.PlanInputs:
     if not st.session_state.get(BUDGET_EDITED):
         st.session_state["bp_budget"] = float(round(current))
     amount = st.columns(2)
+    max_shift: float | None = DEFAULT_MAX_SHIFT  # the target modes are not held to it
     if mode == "budget":
         amount[0].number_input(
             "Budget over the window ($)",
@@ -147,11 +160,13 @@ def plan_inputs(posterior: MmmPosterior) -> mmm_scenarios.PlanInputs:
             on_change=_budget_edited,
         )
         amount[1].caption(f"The current mix spent {fmt.money(current)} over the data's last {days} days.")
+        max_shift = _max_shift(days)
     else:
         amount[0].number_input(TARGET_LABELS[mode], min_value=SMALLEST_TARGET, step=0.1, format="%.2f", key="bp_target")
         amount[1].caption(TARGET_NOTES[mode])
     minimum, maximum = _limits(posterior.channels)
     return mmm_scenarios.PlanInputs(
+        max_shift=max_shift,
         start=f"{start:%Y-%m-%d}",
         days=days,
         spread=spread,
@@ -161,6 +176,27 @@ def plan_inputs(posterior: MmmPosterior) -> mmm_scenarios.PlanInputs:
         minimum=minimum,
         maximum=maximum,
     )
+
+
+def _max_shift(days: int) -> float | None:
+    """How far each channel without its own limits may move from the current mix (a share; None: freely)."""
+    left, right = st.columns(2, vertical_alignment="bottom")
+    free = right.toggle("Let channels move freely", key="bp_free")
+    percent = left.number_input(
+        "Largest move per channel from the current mix (± %)",
+        min_value=0.0,
+        max_value=1000.0,
+        step=5.0,
+        format="%.0f",
+        key="bp_shift",
+        disabled=free,
+    )
+    st.caption(
+        "The curves are fitted on the spend the data has seen, so by default each channel stays within "
+        f"±{DEFAULT_MAX_SHIFT:.0%} of its current-mix spend (Meridian's default). A channel with no spend in the "
+        f"last {days} days stays at $0 unless you give it a maximum below."
+    )
+    return None if free else float(percent) / 100.0
 
 
 def _limits(channels: list[str]) -> tuple[tuple[tuple[str, Limit], ...], tuple[tuple[str, Limit], ...]]:

@@ -14,7 +14,7 @@ from pipeline.cli.options import CliError
 from pipeline.modeling import mmm_optimize, mmm_plan, mmm_window
 from pipeline.modeling.mmm_fit import MmmPosterior
 from pipeline.modeling.mmm_window import PlanError
-from pipeline.modeling.plan_terms import DEFAULT_DAYS
+from pipeline.modeling.plan_terms import DEFAULT_DAYS, DEFAULT_MAX_SHIFT
 
 
 def _window_model(posterior: MmmPosterior, days: int, start: str | None, spread: str) -> mmm_plan.WindowModel:
@@ -61,12 +61,13 @@ def optimize_answer(
     minimum: list[str] | None = None,
     maximum: list[str] | None = None,
     spread: str = "even",
+    max_shift: float | None = DEFAULT_MAX_SHIFT,
 ) -> dict[str, Any]:
     """`optimize --json`: the recommended split (budget mode) or the budget found (target modes)."""
     try:
         model = _window_model(posterior, days, start, spread)
         limits = mmm_optimize.parse_limits(minimum), mmm_optimize.parse_limits(maximum)
-        optimum = mmm_optimize.optimize(model, mode, budget, target, *limits)
+        optimum = mmm_optimize.optimize(model, mode, budget, target, *limits, max_shift=max_shift)
         answer = _answer(model, optimum.totals, mode, optimum.method, optimum.note)
     except PlanError as error:
         raise CliError(str(error)) from error
@@ -74,7 +75,8 @@ def optimize_answer(
         line["at_bound"] = optimum.at_bound[line["channel"]]
         if optimum.spend_ci is not None:
             line["spend_at_target_ci"] = optimum.spend_ci[line["channel"]]
-    return {**answer, "target": None if mode == "budget" else target}
+    shift = max_shift if mode == "budget" else None
+    return {**answer, "target": None if mode == "budget" else target, "max_shift": shift}
 
 
 def plan_answer(

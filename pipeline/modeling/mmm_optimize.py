@@ -6,6 +6,10 @@
 - target-roas: the largest budget whose plan ROAS (return on the window's own spend) stays ≥ the target,
   moving along the same marginal-ROAS path, where every channel not at a bound has the same marginal ROAS.
 
+In budget mode a channel without its own minimum or maximum stays within ±max_shift of its current-mix spend
+scaled to the budget (DEFAULT_MAX_SHIFT, Meridian's default; None lifts it), so the recommendation stays where the
+curves were fitted. The target modes ask how far spend can go, so they are not held to it.
+
 Spend per channel is searched up to its maximum, or up to CAP_DAYS_AT_PEAK × its highest day seen × the window's
 days when it has none: far beyond the data, where every plan is flagged as extrapolated anyway.
 """
@@ -20,7 +24,7 @@ from scipy.optimize import brentq, minimize
 
 from pipeline.modeling.mmm_plan import MAX_SPEND, WindowModel, channel_named
 from pipeline.modeling.mmm_window import ChannelWindow, PlanError, recent_totals
-from pipeline.modeling.plan_terms import MODE_LABELS, MODES
+from pipeline.modeling.plan_terms import DEFAULT_MAX_SHIFT, MODE_LABELS, MODES
 
 __all__ = ["MODES", "MODE_LABELS", "Limit", "Optimum", "current_mix", "optimize", "parse_limits"]
 
@@ -131,19 +135,43 @@ class ChannelCurve:
 
 
 def bounds_for(
-    model: WindowModel, minimum: dict[str, Limit], maximum: dict[str, Limit], current: dict[str, float]
+    model: WindowModel,
+    minimum: dict[str, Limit],
+    maximum: dict[str, Limit],
+    current: dict[str, float],
+    max_shift: float | None = None,
 ) -> dict[str, tuple[float, float]]:
-    """(low, high) per channel over the window; a share limit is relative to the channel's current-mix spend."""
+    """(low, high) per channel over the window; a share limit is relative to the channel's current-mix spend.
+    With `max_shift`, a side the planner left open is current × (1 ± max_shift), never crossing the other side."""
     minimum = {channel_named(model, name): limit for name, limit in minimum.items()}
     maximum = {channel_named(model, name): limit for name, limit in maximum.items()}
     bounds = {}
     for name in model.names:
-        low = minimum[name].resolve(current[name]) if name in minimum else 0.0
-        high = maximum[name].resolve(current[name]) if name in maximum else float("inf")
-        if low > high:
+        low = minimum[name].resolve(current[name]) if name in minimum else None
+        high = maximum[name].resolve(current[name]) if name in maximum else None
+        if low is not None and high is not None and low > high:
             raise PlanError(f"{name}'s minimum (${low:,.0f}) is above its maximum (${high:,.0f}).")
-        bounds[name] = (low, high)
+        shift_low, shift_high = _shift_range(current[name], max_shift)
+        low = min(shift_low, high) if low is None and high is not None else low
+        high = max(shift_high, low) if high is None and low is not None else high
+        bounds[name] = (shift_low if low is None else low, shift_high if high is None else high)
     return bounds
+
+
+def shift_hint(max_shift: float) -> str:
+    """Why a channel the planner left open cannot go further, and how to let it."""
+    return (
+        f"Channels without their own limits stay within ±{max_shift:.0%} of their current-mix spend; "
+        "widen that or give them limits."
+    )
+
+
+def _shift_range(current: float, max_shift: float | None) -> tuple[float, float]:
+    if max_shift is None:
+        return 0.0, float("inf")
+    if not np.isfinite(max_shift) or max_shift < 0:
+        raise PlanError(f"The largest move from the current mix must be a share ≥ 0 (got {max_shift!r}).")
+    return current * max(0.0, 1.0 - max_shift), current * (1.0 + max_shift)
 
 
 def current_mix(model: WindowModel, budget: float | None) -> dict[str, float]:
@@ -299,15 +327,22 @@ def optimize(
     target: float = 1.0,
     minimum: dict[str, Limit] | None = None,
     maximum: dict[str, Limit] | None = None,
+    max_shift: float | None = DEFAULT_MAX_SHIFT,
 ) -> Optimum:
     if mode not in MODES:
         raise PlanError(f"Mode must be one of {', '.join(MODES)} (got {mode!r}).")
     if mode == "budget" and (budget is None or not np.isfinite(budget) or not 0 <= budget <= MAX_SPEND):
         raise PlanError(f"A budget (a number from 0 to {MAX_SPEND:,.0f}) is needed to split a fixed budget.")
     current = current_mix(model, budget if mode == "budget" else None)
-    bounds = bounds_for(model, minimum or {}, maximum or {}, current)
+    shift = max_shift if mode == "budget" else None
+    bounds = bounds_for(model, minimum or {}, maximum or {}, current, shift)
     if mode == "budget":
-        return best_split(model, float(budget), bounds)
+        try:
+            return best_split(model, float(budget), bounds)
+        except PlanError as error:
+            if shift is None:
+                raise
+            raise PlanError(f"{error} {shift_hint(shift)}") from error
     if mode == "target-mroas":
         return target_mroas(model, target, bounds)
     return target_roas(model, target, bounds)

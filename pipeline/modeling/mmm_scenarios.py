@@ -19,7 +19,7 @@ from pipeline.modeling.mmm_fit import MmmPosterior
 from pipeline.modeling.mmm_optimize import Limit, Optimum, current_mix, optimize
 from pipeline.modeling.mmm_plan import INTERVAL, PlanScore, WindowModel, compare, score_plan, window_model
 from pipeline.modeling.mmm_window import PlanError, make_window, recent_totals
-from pipeline.modeling.plan_terms import DEFAULT_DAYS, MAX_DAYS, MODES, SPREADS
+from pipeline.modeling.plan_terms import DEFAULT_DAYS, DEFAULT_MAX_SHIFT, MAX_DAYS, MODES, SPREADS
 from pipeline.text import money
 
 PLAN_NAMES = ("recommended", "current mix", "equal split")
@@ -42,6 +42,7 @@ class PlanInputs:
     target: float = 1.0
     minimum: tuple[tuple[str, Limit], ...] = field(default_factory=tuple)
     maximum: tuple[tuple[str, Limit], ...] = field(default_factory=tuple)
+    max_shift: float | None = DEFAULT_MAX_SHIFT  # budget mode: how far a channel without limits may move; None: any
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,13 @@ def run_plan(posterior: MmmPosterior, inputs: PlanInputs) -> PlanResult:
     model = window_model(posterior, window)
     budget = default_budget(posterior, window.days) if inputs.budget is None else inputs.budget
     optimum = optimize(
-        model, inputs.mode, budget, inputs.target, minimum=dict(inputs.minimum), maximum=dict(inputs.maximum)
+        model,
+        inputs.mode,
+        budget,
+        inputs.target,
+        minimum=dict(inputs.minimum),
+        maximum=dict(inputs.maximum),
+        max_shift=inputs.max_shift,
     )
     recommended = score_plan(model, optimum.totals)
     spent = recommended.summary["budget"]
@@ -271,7 +278,8 @@ def _limits_payload(limits: tuple[tuple[str, Limit], ...]) -> dict[str, dict[str
 
 def inputs_payload(inputs: PlanInputs) -> dict[str, Any]:
     """The inputs as plain JSON values."""
-    plain = {name: getattr(inputs, name) for name in ("start", "days", "spread", "mode", "budget", "target")}
+    names = ("start", "days", "spread", "mode", "budget", "target", "max_shift")
+    plain = {name: getattr(inputs, name) for name in names}
     return plain | {"minimum": _limits_payload(inputs.minimum), "maximum": _limits_payload(inputs.maximum)}
 
 
@@ -324,6 +332,8 @@ def inputs_from_payload(payload: object) -> PlanInputs:
         target=_number(payload.get("target", 1.0), "target"),
         minimum=_limits_from(payload.get("minimum", {}), "minimum"),
         maximum=_limits_from(payload.get("maximum", {}), "maximum"),
+        # A scenario saved before the move limit existed was optimised without one.
+        max_shift=_number(payload.get("max_shift"), "largest move from the current mix", allow_none=True),
     )
 
 

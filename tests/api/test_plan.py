@@ -43,7 +43,7 @@ OPTIMIZE_MISTAKES = {
     "minimums above the budget": (
         {"budget": 1000, "min": {"Meta": 800, "TikTok": 500}},
         ["--budget", "1000", "--min", "Meta=800", "--min", "TikTok=500"],
-        "The minimums add up to $1,300, more than the budget $1,000.",
+        "more than the budget $1,000.",
     ),
     "maximums below the budget": (
         {"budget": 100000, "max": dict.fromkeys(EVERY_CHANNEL, 1000)},

@@ -97,6 +97,8 @@ OPTIMIZE_CASES = [
         {"budget": 60000.5, "days": 14, "min": {"Meta": "80%"}, "max": {"TikTok": 15000}, "spread": "recent"},
         ["--budget", "60000.5", "--days", "14", "--min", "Meta=80%", "--max", "TikTok=15000", "--spread", "recent"],
     ),
+    ({"budget": 90000, "max_shift": None}, ["--budget", "90000", "--max-shift", "none"]),
+    ({"budget": 90000, "max_shift": 12.5}, ["--budget", "90000", "--max-shift", "12.5%"]),
     ({"mode": "target-mroas", "target": 1.1}, ["--mode", "target-mroas", "--target", "1.1"]),
     (
         {"mode": "target-roas", "target": 0.9, "start": "2026-03-01", "spread": "front-loaded"},
@@ -105,7 +107,9 @@ OPTIMIZE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("body", "options"), OPTIMIZE_CASES, ids=["budget", "bounds", "target-mroas", "target-roas"])
+@pytest.mark.parametrize(
+    ("body", "options"), OPTIMIZE_CASES, ids=["budget", "bounds", "free", "shift", "target-mroas", "target-roas"]
+)
 def test_optimize_each_mode(
     http: requests.Session, server: ApiServer, planner_folders: list[str], body: dict, options: list[str]
 ) -> None:

@@ -218,6 +218,26 @@ def test_every_mode_shows_what_optimize_and_score_plan_give(plan_env: Path, post
     assert not at.error
 
 
+def test_the_move_limit_holds_channels_near_the_current_mix_until_they_move_freely(
+    plan_env: Path, posterior: MmmPosterior
+) -> None:
+    at = budget_page()
+    model, budget = window(posterior), default_budget(posterior)
+    assert at.number_input(key="bp_shift").value == 30 and not at.toggle(key="bp_free").value
+    at.number_input(key="bp_shift").set_value(10.0)
+    at = budget_page(at)
+    held = optimize(model, "budget", budget, max_shift=0.10)
+    assert_allocation(at, held, score_plan(model, held.totals))
+    current = current_mix(model, budget)
+    assert all(abs(held.totals[name] - current[name]) <= 0.1 * current[name] + 1 for name in model.names)
+    at.toggle(key="bp_free").set_value(True)
+    at = budget_page(at)
+    free = optimize(model, "budget", budget, max_shift=None)
+    assert_allocation(at, free, score_plan(model, free.totals))
+    assert at.number_input(key="bp_shift").disabled
+    assert not at.error
+
+
 def test_limits_are_respected_and_a_bad_one_is_one_sentence(plan_env: Path, posterior: MmmPosterior) -> None:
     at = budget_page()
     model, budget = window(posterior), default_budget(posterior)

