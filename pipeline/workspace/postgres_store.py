@@ -52,8 +52,8 @@ APPLICATION_NAME = "marketing-analytics-workspace"
 
 
 def display_url(url: str) -> str:
-    """The URL as shown to people: the password masked (config.redact_url), the query (which may hold
-    password=...) left out."""
+    """The URL as shown to people: the password masked (config.redact_url), the query (which may
+    hold a password too) left out."""
     parts = urlsplit(url.strip())
     return config.redact_url(urlunsplit(parts._replace(query="", fragment="")))
 
