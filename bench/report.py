@@ -10,6 +10,7 @@ from typing import Any
 
 from bench.sections.api import api_lines
 from bench.sections.mmm import mmm_lines
+from bench.sections.speed import speed_lines
 
 # The figures the app is held to.
 TARGETS = {"rerun_1m_s": 0.5, "rerun_10m_s": 1.0, "rss_20_vs_1": 1.5, "kpis_10m_s": 1.0}
@@ -70,6 +71,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         "",
     ]
     lines += _md_headline(results)
+    lines += speed_lines(results)
     lines += _md_apptest(results.get("apptest", {}))
     lines += _md_kpis(results.get("kpis", {}))
     lines += _md_browser(results.get("browser", {}))

@@ -9,6 +9,8 @@ bounded in count and time. bench/report.py renders the Markdown.
     python -m bench.run                  # everything (~15-25 min on 2 cores, first run generates 10M rows)
     python -m bench.run --only engine    # one or more sections
     python -m bench.run --quick          # smoke run: fewer runs, no 10M
+
+With --only, the other sections' results already in bench/results.json are kept, so one section can be rerun alone.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from bench import kpi_latency, scale  # noqa: E402
 from bench.report import render_markdown  # noqa: E402
 from bench.sections import api as api_section  # noqa: E402
 from bench.sections import mmm as mmm_section  # noqa: E402
-from bench.sections import sessions  # noqa: E402
+from bench.sections import sessions, speed  # noqa: E402
 from bench.sections.apptest import bench_apptest  # noqa: E402
 from bench.sections.browser import bench_browser  # noqa: E402
 from bench.sections.common import demo_data, ensure_data, guarded, machine  # noqa: E402
@@ -40,7 +42,8 @@ RESULTS_MD = ROOT / "bench" / "results.md"
 RUNS = 5
 SIZES = {"1m": 1_000_000, "10m": 10_000_000}
 SECTIONS = (
-    "engine", "ingestion", "incrementality", "models", "mmm", "api", "apptest", "kpis", "browser", "load", "scale",
+    "engine", "ingestion", "incrementality", "models", "mmm", "api", "apptest", "kpis", "browser", "load",
+    "sections", "wholepage", "firstload", "pages", "burst", "scale",
 )  # fmt: skip
 
 
@@ -84,9 +87,23 @@ def run_sections(wanted: set[str], runs: int, quick: bool, demo_dir: Path, big: 
         "kpis": lambda: guarded("kpis", lambda: {"data": largest.name, **kpi_latency.measure(largest, runs)}),
         "browser": lambda: guarded("browser", lambda: bench_browser(runs, demo_dir)),
         "load": lambda: run_load(demo_dir, big, quick),
+        "sections": lambda: guarded("sections", lambda: speed.bench_sections(largest, runs)),
+        "wholepage": lambda: guarded("wholepage", lambda: speed.bench_whole_page(largest, runs)),
+        "firstload": lambda: guarded("firstload", lambda: speed.bench_first_load(largest, min(runs, 3))),
+        "pages": lambda: guarded("pages", lambda: speed.bench_pages(runs, demo_dir)),
+        "burst": lambda: guarded("burst", lambda: speed.bench_burst(demo_dir, 2 if quick else speed.BURST_CHANGES)),
         "scale": lambda: guarded("scale", lambda: scale.engine_comparison(largest, runs)),
     }
     return {name: sections[name]() for name in SECTIONS if name in wanted}
+
+
+def previous_results() -> dict[str, Any]:
+    """The last run's results (bench/results.json), so `--only` replaces just its sections; {} if unreadable."""
+    try:
+        previous = json.loads(RESULTS_JSON.read_text())
+    except (OSError, ValueError):
+        return {}
+    return previous if isinstance(previous, dict) else {}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,11 +112,14 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     demo_dir = demo_data()
     big = {name: ensure_data(name, rows) for name, rows in SIZES.items() if not (args.quick and name == "10m")}
-    results: dict[str, Any] = {
-        "machine": machine(),
-        "runs": runs,
-        "data": {"demo": str(demo_dir), **{k: str(v) for k, v in big.items()}},
-    }
+    results: dict[str, Any] = previous_results() if args.only else {}
+    results.update(
+        {
+            "machine": machine(),
+            "runs": runs,
+            "data": {"demo": str(demo_dir), **{k: str(v) for k, v in big.items()}},
+        }
+    )
     results.update(run_sections(set(args.only or SECTIONS), runs, args.quick, demo_dir, big))
     results["total_s"] = time.perf_counter() - started
 

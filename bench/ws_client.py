@@ -36,6 +36,7 @@ class Widget:
     kind: str
     label: str
     options: tuple[str, ...] = ()
+    fragment_id: str = ""  # set when the widget sits in an st.fragment: its changes rerun that fragment only
 
 
 @dataclass
@@ -71,17 +72,29 @@ def stream_url(port: int) -> str:
 
 
 def rerun_message(
-    string_arrays: Mapping[str, Sequence[str]] | None = None, page_script_hash: str = "", query_string: str = ""
+    string_arrays: Mapping[str, Sequence[str]] | None = None,
+    page_script_hash: str = "",
+    query_string: str = "",
+    ints: Mapping[str, int] | None = None,
+    fragment_id: str = "",
 ) -> bytes:
-    """A serialized BackMsg asking for a script run with these multiselect-style (string array) widget values."""
+    """A serialized BackMsg asking for a script run with these widget values: string arrays (multiselect,
+    segmented control: the shown option texts) and ints (an integer number_input). With `fragment_id`, only that
+    fragment reruns, as the browser asks when a widget inside an st.fragment changes."""
     message = BackMsg()
     state = message.rerun_script
     state.query_string = query_string
     state.page_script_hash = page_script_hash
+    if fragment_id:
+        state.fragment_id = fragment_id
     for widget_id, values in (string_arrays or {}).items():
         widget = state.widget_states.widgets.add()
         widget.id = widget_id
         widget.string_array_value.data.extend(list(values))
+    for widget_id, number in (ints or {}).items():
+        widget = state.widget_states.widgets.add()
+        widget.id = widget_id
+        widget.int_value = int(number)
     return message.SerializeToString()
 
 
@@ -97,7 +110,11 @@ def _collect_element(forward: ForwardMsg, result: RerunResult) -> None:
     elif kind in {"multiselect", "selectbox", "radio", "date_input", "number_input", "button_group", "checkbox"}:
         proto = getattr(element, kind)
         options = tuple(str(o) for o in getattr(proto, "options", ()))
-        result.widgets.append(Widget(id=proto.id, kind=kind, label=getattr(proto, "label", ""), options=options))
+        if kind == "button_group":  # a segmented control's options are messages with a content text
+            options = tuple(getattr(o, "content", str(o)) for o in getattr(proto, "options", ()))
+        label = getattr(proto, "label", "")
+        fragment = forward.delta.fragment_id
+        result.widgets.append(Widget(id=proto.id, kind=kind, label=label, options=options, fragment_id=fragment))
 
 
 class Session:
@@ -125,13 +142,19 @@ class Session:
         if self._socket is not None:
             await self._socket.close()
 
-    async def rerun(self, string_arrays: Mapping[str, Sequence[str]] | None = None) -> RerunResult:
-        """Send rerun_script and read until script_finished (or the timeout); returns what came back."""
+    async def rerun(
+        self,
+        string_arrays: Mapping[str, Sequence[str]] | None = None,
+        ints: Mapping[str, int] | None = None,
+        fragment_id: str = "",
+    ) -> RerunResult:
+        """Send rerun_script (see rerun_message) and read until script_finished (or the timeout); returns what
+        came back. A fragment rerun sends only that fragment's elements."""
         if self._socket is None:
             raise RuntimeError("Session is not connected; use `async with Session(port)`.")
         started = time.perf_counter()
         result = RerunResult(seconds=0.0)
-        await self._socket.send(rerun_message(string_arrays))
+        await self._socket.send(rerun_message(string_arrays, ints=ints, fragment_id=fragment_id))
         deadline = started + self.timeout_s
         while True:
             left = deadline - time.perf_counter()

@@ -27,29 +27,15 @@ campaign_tab, influencer_tab, sales_tab = st.tabs(["Campaign export", "Influence
 
 with campaign_tab:
     st.write(
-        "A CSV or TSV export from Meta Ads Manager, TikTok Ads Manager or Google Ads, or any table with a "
-        "date, campaign and spend/impressions/clicks columns."
+        "CSV or TSV exports from Meta Ads Manager, TikTok Ads Manager or Google Ads, or any table with a date, "
+        "campaign and spend/impressions/clicks columns. Upload one file per platform together: they are stacked "
+        "into one table, each row naming its file, and a row two files share is counted once."
     )
-    file = st.file_uploader("Campaign file", type=["csv", "tsv", "txt"], key="upload_campaigns")
-    if file is not None:
-        first = upload.read_upload(file)
-        if first is not None and first.kind != "campaigns":
-            st.error(upload.wrong_box(first.kind, file.name, "Campaign export"))
-        elif first is not None:
-            result = upload.with_edits(file, first, upload.file_key(file))
-            if result is not None:
-                upload.review(result, file.name, first.uncertain)
-                if st.button(
-                    "Use this data",
-                    type="primary",
-                    key="use_campaigns",
-                    on_click=upload.use_campaign_upload,
-                    args=(result.frame, file.name),
-                ):
-                    st.success(
-                        f"Now using {file.name} ({fmt.count(result.rows_kept)} rows) on every campaign page "
-                        "for this session. Keep it for the team under Team workspace above."
-                    )
+    files = st.file_uploader(
+        "Campaign files", type=["csv", "tsv", "txt"], accept_multiple_files=True, key="upload_campaigns"
+    )
+    if usable := upload.campaign_files(files or []):
+        upload.campaign_actions(usable)
 
 with influencer_tab:
     st.write(

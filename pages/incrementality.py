@@ -92,13 +92,12 @@ st.caption(
 )
 
 st.subheader("Which influencers, campaigns and products paid off")
-filters.link_choice("inc_breakdown", list(report.breakdowns), next(iter(report.breakdowns), ""))
-dimension = st.radio(
-    "Break down by", list(report.breakdowns), horizontal=True, key="inc_breakdown", format_func=str.capitalize
-)
-filters.mirror_choice("inc_breakdown", dimension, next(iter(report.breakdowns), None))
-if dimension is not None:
-    table = report.breakdowns[dimension]
+names = influencers.breakdown_names(tables, report, backend)
+filters.link_choice("inc_breakdown", names, next(iter(names), ""))
+dimension = st.radio("Break down by", names, horizontal=True, key="inc_breakdown", format_func=str.capitalize)
+filters.mirror_choice("inc_breakdown", dimension, next(iter(names), None))
+table = influencers.breakdown_table(tables, spec, report, dimension) if dimension is not None else None
+if table is not None:  # only the breakdown shown is computed for a new filter
     layout.chart(influencer_charts.forest_plot, table, dimension, break_even_iroas(margin))
     st.caption(f"The dashed line is {break_even_phrase(margin)}.")
     with st.expander(f"Table by {dimension}"):

@@ -44,7 +44,8 @@ layout.stop_if_empty(view["influencers"])
 layout.stop_if_empty(view["tracking"])
 summary = im.influencer_summary(view)
 try:
-    report, _ = influencers.incrementality_report_and_source(tables, spec)  # shared with the Incrementality page
+    # The light report: the pooled comparison and the per-influencer rows, all this page shows.
+    report, _ = influencers.incrementality_report_and_source(tables, spec, influencers.LIGHT)
 except IncrementalityInputError:
     report = None  # no usable exposed/control groups: attributed figures only
 experiment = report.breakdowns.get("influencer") if report is not None else None

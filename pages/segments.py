@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pipeline.inputs import provenance
 from ui import filters, layout
 from ui import format as fmt
 from ui.cached import campaigns, data
@@ -14,7 +15,7 @@ ASSIGNMENT_COLUMNS = ["name", "platform", "label", "spend", "ctr", "cpc", "cpa",
 layout.use_app_navigation()
 st.title("Campaign segments")
 frame = data.campaigns()
-spec = filters.campaign_filters(frame)
+spec = filters.campaign_filters(frame, dated=not provenance.of(frame).undated)
 try:
     result = campaigns.campaign_segments(frame, spec)
 except ValueError as exc:

@@ -9,6 +9,8 @@ not "16318.0"; money rounded to cents, "4.5" not "4.499999999999999"; other rati
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
@@ -19,6 +21,8 @@ MONEY_NAMES = frozenset({"cpc", "cpa", "cpm", "cpe", "aov"})
 # ...unless a word says it is a ratio or a share of money, which keeps its precision (roas, cost_share).
 RATIO_WORDS = ("roas", "roi", "share", "rate", "lift", "ratio", "per_dollar")
 CENTS = 2
+# Appended to the header of a metric that rests on an assumption (mark_estimated_columns).
+ESTIMATED_HEADER_SUFFIX = " (estimated)"
 
 
 def defuse_cell(value: object) -> object:
@@ -53,7 +57,7 @@ def defuse_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def is_money(name: object) -> bool:
     """True for a money column name: cpa, spend, total_payout, revenue_per_exposed_user; not roas or cost_share."""
-    text = str(name).lower()
+    text = str(name).lower().removesuffix(ESTIMATED_HEADER_SUFFIX)
     if any(word in text for word in RATIO_WORDS):
         return False
     return text in MONEY_NAMES or any(word in text for word in MONEY_WORDS)
@@ -94,3 +98,11 @@ def to_csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
     """
     safe = defuse_frame(readable_numbers(frame.reset_index() if index else frame))
     return safe.to_csv(index=False, lineterminator="\r\n", date_format="%Y-%m-%d").encode("utf-8")
+
+
+def mark_estimated_columns(frame: pd.DataFrame, estimated: Collection[str]) -> pd.DataFrame:
+    """A copy whose columns named in `estimated` (metrics resting on an assumption, e.g. revenue from conversions
+    × an assumed order value) read "revenue (estimated)", so a downloaded table cannot pass for measured data.
+    The money and ratio rules still apply: the header keeps its word."""
+    renamed = {c: f"{c}{ESTIMATED_HEADER_SUFFIX}" for c in frame.columns if isinstance(c, str) and c in estimated}
+    return frame.rename(columns=renamed) if renamed else frame

@@ -15,11 +15,21 @@ import pandas as pd
 import streamlit as st
 
 from pipeline import kpis
-from pipeline.filters import CampaignFilter, InfluencerFilter, distinct_values
+from pipeline.filters import CampaignFilter, InfluencerFilter, distinct_values, extra_dimensions, extra_selection
+from pipeline.inputs.ingest.vocabulary import ALL_DEVICES
+from ui import format as fmt
 
 LIST_SEPARATOR = "~"
 KEEP_PREFIX = "_keep_"
 CAMPAIGN_KEYS = ("cf_dates", "cf_platform", "cf_device", "cf_campaign", "cf_campaign_type", "cf_content_type")
+# A file's extra dimensions (pipeline.filters.extra_dimensions: age, gender, source...) get one multiselect each,
+# under this prefix and the column's name ("cf_x_age"), in the state and in the link like the fixed filters.
+EXTRA_KEY_PREFIX = "cf_x_"
+# Up to this many values an extra filter starts with every value picked; past it, a wall of chips would bury the
+# sidebar, so it starts empty and an empty box means all (as the Campaign filter does).
+MAX_EXTRA_CHIPS = 12
+NO_DEVICE_NOTE = "Device: this file has no device column, so every row counts as “All”."
+NO_DATES_NOTE = "Dates: this file has none, so the numbers cover the whole table."
 INFLUENCER_KEYS = ("if_dates", "if_platform", "if_category", "if_product", "if_type", "if_gender")
 # The link's kept dataset (ui.cached.data.follow_dataset_link): an id in the team's workspace, never a path; it is
 # only ever looked up as a query parameter, and a longer value cannot be an id.
@@ -142,8 +152,17 @@ def _reset_button(keys: Sequence[str]) -> None:
     st.sidebar.button("Reset filters", key=f"reset_{keys[0]}", on_click=clear_filter_state, args=(keys,))
 
 
+def _extra_keys_in_use() -> list[str]:
+    """Every extra-dimension filter key this session or its link holds (they depend on the data, so no fixed list)."""
+    names = [str(k).removeprefix(KEEP_PREFIX) for k in st.session_state.to_dict()] + list(st.query_params.keys())
+    return sorted({name for name in names if name.startswith(EXTRA_KEY_PREFIX)})
+
+
 def clear_filter_state(keys: Sequence[str] = CAMPAIGN_KEYS + INFLUENCER_KEYS) -> None:
-    """Forget the chosen filters (widget state, kept copies and URL), e.g. after switching data."""
+    """Forget the chosen filters (widget state, kept copies and URL), e.g. after switching data. Clearing the
+    campaign filters clears the extra-dimension ones too."""
+    if set(keys) & set(CAMPAIGN_KEYS):
+        keys = [*keys, *_extra_keys_in_use()]
     for key in keys:
         st.session_state.pop(key, None)
         st.session_state.pop(KEEP_PREFIX + key, None)
@@ -151,23 +170,56 @@ def clear_filter_state(keys: Sequence[str] = CAMPAIGN_KEYS + INFLUENCER_KEYS) ->
             del st.query_params[key]
 
 
-def campaign_filters(frame: pd.DataFrame, recent_days: int | None = None) -> CampaignFilter:
-    """Date, platform, device, campaign, campaign type and content type widgets. The dates open on the last
-    `recent_days` days of the data, with the whole range one click away (the whole range when None)."""
+def has_devices(frame: pd.DataFrame) -> bool:
+    """True when the campaign frame (or its filter choices) has a real device column, not just "All" everywhere."""
+    return "device" in frame.columns and _options(frame, "device") != [ALL_DEVICES]
+
+
+def _device_filter(frame: pd.DataFrame) -> tuple[str, ...] | None:
+    """The Device multiselect, or, for a file without a device column (every row "All"), a note saying so
+    instead of a filter with one choice."""
+    options = _options(frame, "device")
+    if options == [ALL_DEVICES]:
+        st.sidebar.caption(NO_DEVICE_NOTE)
+        return None
+    return _multiselect("Device", "cf_device", options)
+
+
+def _extra_filters(frame: pd.DataFrame) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """One persistent, link-mirrored multiselect per extra dimension of the file: every value picked by default
+    when there are a few (gender, age bands), an empty box meaning all when there are many (interest codes)."""
+    chosen = {}
+    for column in extra_dimensions(frame):
+        options = _options(frame, column)
+        few = len(options) <= MAX_EXTRA_CHIPS
+        chosen[column] = _multiselect(fmt.label(column), EXTRA_KEY_PREFIX + column, options, all_by_default=few)
+    return extra_selection(chosen)
+
+
+def campaign_filters(frame: pd.DataFrame, recent_days: int | None = None, dated: bool = True) -> CampaignFilter:
+    """Date, platform, device, campaign, campaign type and content type widgets, then one per extra dimension the
+    file brings (age, gender, source...). The dates open on the last `recent_days` days of the data, with the
+    whole range one click away (the whole range when None). `dated=False` (a file without dates: its rows carry
+    a placeholder day) shows no date range and leaves the dates unrestricted."""
     st.sidebar.header("Filters")
     if frame.empty:
         return CampaignFilter()
-    start, end = _date_range("cf_dates", frame["date"].min(), frame["date"].max(), recent_days)
+    if dated:
+        start, end = _date_range("cf_dates", frame["date"].min(), frame["date"].max(), recent_days)
+    else:
+        st.sidebar.caption(NO_DATES_NOTE)
+        start = end = None
     spec = CampaignFilter(
         start=start,
         end=end,
         platforms=_multiselect("Platform", "cf_platform", _options(frame, "platform")),
-        devices=_multiselect("Device", "cf_device", _options(frame, "device")),
+        devices=_device_filter(frame),
         campaigns=_multiselect("Campaign", "cf_campaign", _options(frame, "campaign"), all_by_default=False),
         campaign_types=_multiselect("Campaign type", "cf_campaign_type", _options(frame, "campaign_type")),
         content_types=_multiselect("Content type", "cf_content_type", _options(frame, "content_type")),
+        extras=_extra_filters(frame),
     )
-    _reset_button(CAMPAIGN_KEYS)
+    _reset_button([*CAMPAIGN_KEYS, *(EXTRA_KEY_PREFIX + c for c in extra_dimensions(frame))])
     return spec
 
 
@@ -218,3 +270,24 @@ def link_flag(key: str) -> None:
 def mirror_flag(key: str, value: bool) -> None:
     """Write a toggle into the link: "1" when on, nothing when off (the default)."""
     _mirror(key, "1" if value else None)
+
+
+# A whole-number choice from a hand-edited link is clamped to this: the JavaScript side holds integers exactly only
+# up to 2**53, and no threshold on this dashboard needs more.
+MAX_LINKED_NUMBER = 10**12
+
+
+def link_number(key: str, default: int, minimum: int = 0) -> None:
+    """Seed a whole-number input's state from the link (when it is a whole number from `minimum` on; clamped to
+    MAX_LINKED_NUMBER), else `default`. Call before drawing the input, and draw it without a value."""
+    if key not in st.session_state:
+        try:
+            value = int(st.query_params.get(key, ""))
+        except ValueError:
+            value = default
+        st.session_state[key] = min(value, MAX_LINKED_NUMBER) if value >= minimum else default
+
+
+def mirror_number(key: str, value: float, default: int) -> None:
+    """Write a drawn whole-number input into the link; the default drops it."""
+    _mirror(key, None if value == default else str(int(value)))

@@ -7,7 +7,7 @@ values come from pipeline.text, which the CLI's sentences use too, so each rule 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pipeline.text import MINUS, MISSING, display_decimals, money, undefined
 
@@ -248,3 +248,42 @@ def signed_share(value: float | None) -> str:
         return MISSING
     rounded = round(100 * value)
     return f"{'+' if rounded > 0 else MINUS if rounded < 0 else ''}{abs(rounded)}%"
+
+
+# ---------------------------------------------------------------- estimated measures
+# `estimated` below is pipeline.inputs.provenance.estimated_metrics(...): {metric: "revenue = conversions × $50.00,
+# the assumed average order value"}; an empty mapping (measured data, the demo) changes nothing.
+ESTIMATED_SUFFIX = " (estimated)"
+
+
+def estimated_label(metric: str, estimated: Mapping[str, str]) -> str:
+    """A metric's name, with " (estimated)" when it rests on an assumption: "Revenue (estimated)"."""
+    return label(metric) + (ESTIMATED_SUFFIX if metric in estimated else "")
+
+
+# A KPI tile fits about 13 characters of label beside its help icon: "Revenue (estimated)" was cut to "Revenue (esti…".
+ESTIMATED_TILE_PREFIX = "Est. "
+
+
+def estimated_tile_label(metric: str, estimated: Mapping[str, str]) -> str:
+    """A KPI tile's label: "Est. revenue", "Est. ROAS" for an estimated metric (short enough for a tile), else the
+    metric's name."""
+    name = label(metric)
+    if metric not in estimated:
+        return name
+    lowered = name[0].lower() + name[1:] if name[1:2].islower() else name  # "Revenue" -> "revenue", "ROAS" stays
+    return ESTIMATED_TILE_PREFIX + lowered
+
+
+def estimated_help(metric: str, estimated: Mapping[str, str]) -> str:
+    """The sentence naming the assumption behind an estimated metric, "" for a measured one."""
+    if metric not in estimated:
+        return ""
+    return f"Estimated, not measured: {estimated[metric]}."
+
+
+def estimated_note(metrics: Iterable[str], estimated: Mapping[str, str]) -> str:
+    """A chart-title suffix naming the assumptions behind the estimated ones among `metrics`, "" when none is:
+    " (estimated: revenue = conversions × $50.00, the assumed average order value)"."""
+    reasons = list(dict.fromkeys(estimated[m] for m in metrics if m in estimated))
+    return f" (estimated: {'; '.join(reasons)})" if reasons else ""

@@ -87,27 +87,40 @@ def delta_color(metric: str) -> str:
 
 
 def kpi_row(
-    comparison: pd.DataFrame, metrics: Sequence[str], available: Sequence[str] | None = None, per_row: int = 6
+    comparison: pd.DataFrame,
+    metrics: Sequence[str],
+    available: Sequence[str] | None = None,
+    per_row: int = 6,
+    estimated: Mapping[str, str] | None = None,
+    deltas: bool = True,
 ) -> None:
     """st.metric per metric from kpis.compare_periods output: value, % change vs the previous period.
 
     Big values are compact on the tile ("$465.3K") and exact in its tooltip. A metric not in
-    `available` (the data lacks its inputs) shows "—" with a note."""
+    `available` (the data lacks its inputs) shows "—" with a note. A metric in `estimated`
+    (provenance.estimated_metrics) reads "Est. revenue" and its tooltip names the assumption.
+    Without `deltas` (a file with no dates) the tiles show the whole table's value and no comparison."""
+    estimated = estimated or {}
     rows = comparison.set_index("metric")[["current", "previous", "pct_change"]].to_dict("index")
     for offset in range(0, len(metrics), per_row):
         chunk = metrics[offset : offset + per_row]
         for column, metric in zip(st.columns(per_row), chunk, strict=False):
+            name = fmt.estimated_tile_label(metric, estimated)
             if metric not in rows or (available is not None and metric not in available):
-                column.metric(fmt.label(metric), fmt.MISSING, help="This data lacks the columns for it.", border=True)
+                column.metric(name, fmt.MISSING, help="This data lacks the columns for it.", border=True)
                 continue
             current, previous, pct = rows[metric]["current"], rows[metric]["previous"], rows[metric]["pct_change"]
+            if deltas:
+                said = f"This period: {fmt.metric_value(metric, current)}. "
+                said += f"Previous period: {fmt.metric_value(metric, previous)}."
+            else:
+                said = f"Whole table: {fmt.metric_value(metric, current)}."
             column.metric(
-                fmt.label(metric),
+                name,
                 fmt.tile_value(metric, current),
-                delta=None if pd.isna(pct) else fmt.signed_percent(pct),
+                delta=None if not deltas or pd.isna(pct) else fmt.signed_percent(pct),
                 delta_color=delta_color(metric),
-                help=f"This period: {fmt.metric_value(metric, current)}. "
-                f"Previous period: {fmt.metric_value(metric, previous)}.",
+                help=" ".join(part for part in (said, fmt.estimated_help(metric, estimated)) if part),
                 border=True,
             )
 
@@ -127,26 +140,30 @@ def table(
     height: int | str = "auto",
     formats: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
+    estimated: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """A sortable st.dataframe with human headers and number formats ("—" for missing values).
 
-    `formats` overrides the format of a column (st.column_config printf style); `labels` its header.
+    `formats` overrides the format of a column (st.column_config printf style); `labels` its header. A column in
+    `estimated` reads "Revenue (estimated)" with the assumption in its header's tooltip.
     Returns the shown columns (unscaled), e.g. for a download."""
+    estimated = estimated or {}
     shown = frame[[c for c in columns if c in frame.columns]] if columns is not None else frame
     display = shown.copy()
     config = {}
     for column in shown.columns:
-        header = (labels or {}).get(column, fmt.label(column))
+        header = (labels or {}).get(column, fmt.label(column)) + (fmt.ESTIMATED_SUFFIX if column in estimated else "")
+        note = fmt.estimated_help(column, estimated) or None
         number = fmt.column_format(column)
         if formats and column in formats:
-            config[column] = st.column_config.NumberColumn(header, format=formats[column])
+            config[column] = st.column_config.NumberColumn(header, format=formats[column], help=note)
         elif number is not None and pd.api.types.is_numeric_dtype(shown[column]):
             display[column] = shown[column] * number[1]
-            config[column] = st.column_config.NumberColumn(header, format=number[0])
+            config[column] = st.column_config.NumberColumn(header, format=number[0], help=note)
         elif pd.api.types.is_datetime64_any_dtype(shown[column]):
-            config[column] = st.column_config.DateColumn(header, format="YYYY-MM-DD")
+            config[column] = st.column_config.DateColumn(header, format="YYYY-MM-DD", help=note)
         else:
-            config[column] = st.column_config.Column(header)
+            config[column] = st.column_config.Column(header, help=note)
     st.dataframe(
         display, width="stretch", height=height, hide_index=True, column_config=config, placeholder=fmt.MISSING
     )
@@ -165,10 +182,11 @@ def data_table(
     height: int | str = "auto",
     formats: Mapping[str, str] | None = None,
     labels: Mapping[str, str] | None = None,
+    estimated: Mapping[str, str] | None = None,
 ) -> None:
-    """table() plus a CSV download of the same columns (raw values, formula-safe)."""
-    shown = table(frame, columns, height, formats, labels)
-    csv_download(shown, name)
+    """table() plus a CSV download of the same columns (raw values, formula-safe; estimated columns marked)."""
+    shown = table(frame, columns, height, formats, labels, estimated)
+    csv_download(shown, name, estimated=list(estimated or {}))
 
 
 def period_caption(source: str, period: Period, coverage: Coverage, has_previous_rows: bool) -> None:
@@ -189,9 +207,20 @@ def period_caption(source: str, period: Period, coverage: Coverage, has_previous
         st.caption(span + f"Changes compare with {previous}; green is good for the business (a lower CPA is green).")
 
 
-def metrics_by_column(side: pd.DataFrame, name: str) -> None:
-    """A metric x group table (e.g. reporting.compare_platforms) with each row in its own unit, plus CSV."""
+def undated_caption(source: str) -> None:
+    """The period line for a file without dates: say so, and that the numbers cover the whole table."""
+    st.caption(
+        f"Source: {source} · This file has no dates, so every number covers the whole table: there is no period "
+        "and no previous period to compare with."
+    )
+
+
+def metrics_by_column(side: pd.DataFrame, name: str, estimated: Mapping[str, str] | None = None) -> None:
+    """A metric x group table (e.g. reporting.compare_platforms) with each row in its own unit, plus CSV. A metric
+    in `estimated` reads "Revenue (estimated)", in the table and in the CSV's metric column."""
+    estimated = estimated or {}
     formatted = side.apply(lambda col: [fmt.metric_value(m, v) for m, v in zip(side.index, col, strict=True)])
-    formatted = formatted.rename(index=fmt.label).rename_axis(index="Metric")
+    formatted = formatted.rename(index=lambda m: fmt.estimated_label(m, estimated)).rename_axis(index="Metric")
     st.dataframe(formatted, width="stretch", height=fit_height(len(formatted)))
-    csv_download(side.reset_index(), name)
+    marked = side.rename(index=lambda m: f"{m}{fmt.ESTIMATED_SUFFIX}" if m in estimated else m)
+    csv_download(marked.reset_index(), name)

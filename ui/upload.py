@@ -4,15 +4,19 @@ where uploads are kept for every session (keep, list, switch, rename, delete).""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
+import io
 
 import pandas as pd
 import streamlit as st
 
 from pipeline import config
 from pipeline.influencers import roster
+from pipeline.inputs import provenance
+from pipeline.inputs.combine import Combined
+from pipeline.inputs.ingest.choices import measure_candidates, measure_overrides
 from pipeline.inputs.ingest.errors import IngestError
+from pipeline.inputs.ingest.headers import detect_kind
 from pipeline.inputs.ingest.load import IngestResult
 from pipeline.inputs.ingest.vocabulary import IGNORED, SAME_DAY_REASON
 from pipeline.schemas import CAMPAIGN_DIMENSIONS, CAMPAIGN_MEASURES, SCHEMAS
@@ -24,6 +28,10 @@ from ui.cached import data
 from ui.workspace import workspace
 
 PREVIEW_ROWS = 20
+NO_DATES = (
+    "This file has no dates: its numbers are totals over a period the file does not say, so the pages show them "
+    "without a trend, period comparison or anomalies."
+)
 ROSTER_ELSEWHERE = (
     "this is an influencer profile list (a roster), not a campaign export. Open it on the Influencers page, "
     f"under “{roster_ui.TITLE}”, to rank and filter creators for the next campaign."
@@ -77,6 +85,15 @@ def file_key(upload: object) -> str:
     return hashlib.sha256(upload.getvalue()).hexdigest()[:12]
 
 
+def is_misplaced_roster(raw: bytes) -> bool:
+    """A roster's header (handles and followers) that ingest took for a campaign table; an influencer profile table
+    (id, name, follower_count...) refused for its rows keeps ingest's sentence (as pipeline.cli.answers does)."""
+    if not roster.is_roster_file(raw):
+        return False
+    header = pd.read_csv(io.BytesIO(raw), nrows=0, encoding="utf-8-sig")  # is_roster_file just read it
+    return detect_kind([str(column) for column in header.columns]) == "campaigns"
+
+
 def read_upload(
     upload: object, overrides: dict[str, str] | None = None, assumptions: dict[str, float] | None = None
 ) -> IngestResult | None:
@@ -84,7 +101,7 @@ def read_upload(
     try:
         return data.ingest_upload(upload.getvalue(), upload.name, overrides or {}, assumptions or {})
     except IngestError as exc:
-        if roster.is_roster_file(upload.getvalue()):
+        if is_misplaced_roster(upload.getvalue()):
             st.error(f"{upload.name}: {ROSTER_ELSEWHERE}")
         else:
             st.error(f"{upload.name}: {exc}")
@@ -94,10 +111,27 @@ def read_upload(
 
 
 def with_edits(upload: object, first: IngestResult, key: str) -> IngestResult | None:
-    """Offer the guessed mappings and the estimation assumptions for editing; re-ingest when edited."""
-    overrides = mapping_overrides(first, key)
+    """Offer the guessed mappings, the choice between columns that could be the same measure and the estimation
+    assumptions for editing; re-ingest when edited."""
+    overrides = mapping_overrides(first, key) | measure_choices(first, key)
     assumptions = assumption_values(first, key)
     return read_upload(upload, overrides, assumptions) if overrides or assumptions else first
+
+
+def measure_choices(result: IngestResult, key: str) -> dict[str, str]:
+    """A select per measure the file has several columns for ("Which column counts as conversions":
+    Total_Conversion or Approved_Conversion), ingestion's pick first; returns the mapping overrides of the choice
+    (the column not chosen stays in the table under its own name)."""
+    overrides: dict[str, str] = {}
+    for measure, headers in measure_candidates(result).items():
+        chosen = st.selectbox(
+            f"Which column counts as {measure}",
+            headers,
+            key=f"measure_{key}_{measure}",
+            help=f"The file has {len(headers)} columns that could be {measure}; the others stay in the table.",
+        )
+        overrides |= measure_overrides(result, measure, chosen)
+    return overrides
 
 
 def mapping_overrides(result: IngestResult, key: str) -> dict[str, str]:
@@ -118,23 +152,19 @@ def mapping_overrides(result: IngestResult, key: str) -> dict[str, str]:
 
 def assumption_values(result: IngestResult, key: str) -> dict[str, float]:
     """Inputs for the assumptions behind estimated columns (e.g. average order value)."""
-    if not result.assumptions:
+    # An undated file's placeholder date is no assumption to tune: it is never shown as a period (review says
+    # "This file has no dates" instead), so it gets no input.
+    editable = {name: value for name, value in result.assumptions.items() if name != "report_date"}
+    if not editable:
         return {}
-    st.markdown(f"**Assumptions behind estimated columns ({', '.join(result.estimated) or 'none'})**")
-    values = {}
-    for name, value in result.assumptions.items():
-        if name == "report_date":
-            day = st.date_input(
-                "Date given to every row (the file has no dates)",
-                value=pd.to_datetime(str(int(value)), format="%Y%m%d").date(),
-                key=f"assume_{key}_{name}",
-            )
-            values[name] = float(day.strftime("%Y%m%d")) if isinstance(day, dt.date) else value
-        else:
-            values[name] = st.number_input(
-                name.replace("_", " ").capitalize(), min_value=0.0, value=float(value), key=f"assume_{key}_{name}"
-            )
-    return values
+    measures = [m for m in result.estimated if m != "date"]
+    st.markdown(f"**Assumptions behind estimated columns ({', '.join(measures)})**")
+    return {
+        name: st.number_input(
+            name.replace("_", " ").capitalize(), min_value=0.0, value=float(value), key=f"assume_{key}_{name}"
+        )
+        for name, value in editable.items()
+    }
 
 
 def quality_report(result: IngestResult) -> None:
@@ -148,8 +178,9 @@ def quality_report(result: IngestResult) -> None:
         reasons = pd.DataFrame({"reason": list(result.dropped), "rows": list(result.dropped.values())})
         st.dataframe(reasons, hide_index=True, width="stretch")
     notes = []
-    if result.estimated:
-        notes.append(f"Estimated columns: {', '.join(result.estimated)} (from the assumptions above).")
+    if result.kind == "campaigns":
+        estimated = provenance.of(result.frame).estimated
+        notes += [f"Estimated: {measure} = {sentence} (change it above)." for measure, sentence in estimated.items()]
     if result.platforms:
         notes.append(f"Platforms: {', '.join(result.platforms)}.")
     if result.kind == "sales":
@@ -197,11 +228,82 @@ def review(result: IngestResult, name: str, guessed: list[str] | None = None) ->
         f"{name}: read as {KIND_LABELS[result.kind]}, {fmt.count(result.rows_kept)} of "
         f"{fmt.count(result.rows_read)} rows usable."
     )
+    undated = result.kind == "campaigns" and provenance.of(result.frame).undated
+    if undated:
+        st.info(NO_DATES)
     quality_report(result)
     st.markdown(f"**Preview** (first {min(PREVIEW_ROWS, result.rows_kept)} rows, as the dashboard will read them)")
-    layout.table(result.frame.head(PREVIEW_ROWS))
+    preview = result.frame.head(PREVIEW_ROWS)
+    layout.table(preview.drop(columns="date") if undated else preview)  # its placeholder date is no real day
     with st.expander("Column mapping", expanded=bool(guessed)):
         mapping_table(result, guessed)
+
+
+# ---------------------------------------------------------------- the campaign tab: several exports, stacked
+
+
+def campaign_files(files: list[object]) -> list[tuple[str, IngestResult]]:
+    """Each uploaded campaign file read and reviewed in its own expander; returns the usable ones as (name, result).
+    A refused file shows its one sentence and the others go on."""
+    usable: list[tuple[str, IngestResult]] = []
+    keys: set[str] = set()
+    for index, file in enumerate(files):
+        first = read_upload(file)
+        if first is None:
+            continue
+        if message := wrong_box(first.kind, file.name, "Campaign export"):
+            st.error(message)
+            continue
+        key = file_key(file) if file_key(file) not in keys else f"{index}_{file_key(file)}"  # the same file twice
+        keys.add(key)
+        with st.expander(f"{file.name}: {KIND_LABELS[first.kind]}", expanded=len(files) == 1 or bool(first.uncertain)):
+            result = with_edits(file, first, key)
+            if result is not None:
+                review(result, file.name, first.uncertain)
+                usable.append((file.name, result))
+    return usable
+
+
+def stack_summary(combined: Combined) -> None:
+    """Rows counted per file, the files refused and the overlapping rows left out, each in one sentence."""
+    for sentence in combined.refused.values():
+        st.error(sentence)
+    rows = pd.DataFrame({"file": combined.sources, "rows counted": list(combined.rows_by_source.values())})
+    st.dataframe(rows, hide_index=True, width="stretch")
+    for overlap in combined.overlaps:
+        st.warning(overlap.sentence())
+    if not combined.overlaps and len(combined.sources) > 1:
+        st.caption("No row of one file repeats another's (same date, platform, campaign, ad set and device).")
+
+
+def campaign_actions(usable: list[tuple[str, IngestResult]]) -> None:
+    """ "Use these files" (stacked together, replacing the data in use) and, while the session uses uploaded
+    campaigns, "Add to the data in use" for files it does not hold yet; each with its stacking summary."""
+    frames = [result.frame for _, result in usable]
+    files = [(name, result.frame) for name, result in usable]
+    together = data.stack_uploads(files)
+    if len(files) > 1 or together.refused:
+        st.markdown("**These files together**")
+        stack_summary(together)
+    st.button(
+        "Use this data" if len(files) == 1 else "Use these files",
+        type="primary",
+        key="use_campaigns",
+        on_click=use_campaign_files,
+        args=(together, frames, False),
+    )
+    in_use = st.session_state.get(data.UPLOADED_CAMPAIGNS_KEY)
+    if in_use is not None and in_use is not together.frame and not data.file_tokens(frames) <= data.files_in_use():
+        added = data.stack_uploads(files, add_to_data_in_use=True)
+        st.markdown(f"**Or add to the data in use** ({plain(data.campaign_source())})")
+        stack_summary(added)
+        kept = [frame for (name, frame) in files if name not in added.refused]
+        if kept:
+            st.button(
+                "Add to the data in use", key="add_campaigns", on_click=use_campaign_files, args=(added, kept, True)
+            )
+    if flash := st.session_state.pop(CAMPAIGN_FLASH_KEY, None):
+        st.success(flash)
 
 
 # ---------------------------------------------------------------- switching data (button callbacks)
@@ -212,6 +314,7 @@ RESET_MESSAGE = "Every page now shows the demo data again."
 # The newest kept datasets shown as cards; older ones wait in an expander, so the uploaders stay near the top.
 CARDS_SHOWN = 5
 FLASH_KEY = "workspace_flash"  # (st function name, sentence) to show once after a workspace action
+CAMPAIGN_FLASH_KEY = "campaign_files_flash"  # the sentence to show once after campaign files were used or added
 
 
 def reset_data() -> None:
@@ -226,6 +329,22 @@ def use_campaign_upload(frame: pd.DataFrame, name: str) -> None:
         return
     data.use_campaigns(frame, name)
     filters.clear_filter_state(filters.CAMPAIGN_KEYS)
+
+
+def use_campaign_files(combined: Combined, files: list[pd.DataFrame], adding: bool) -> None:
+    """Use stacked campaign files (alone, or added to the data in use) on every campaign page, and say so."""
+    in_use = st.session_state.get(data.UPLOADED_CAMPAIGNS_KEY)
+    name = st.session_state.get(data.UPLOADED_CAMPAIGNS_NAME_KEY, "")
+    before = data.campaign_sources(in_use, name) if adding and in_use is not None else []
+    already = data.files_in_use() if adding else set()
+    use_campaign_upload(combined.frame, ", ".join(combined.sources))
+    data.remember_files_in_use(already | data.file_tokens(files))
+    added = [source for source in combined.sources if source not in before]
+    done = f"Added {', '.join(added) or 'nothing new'}: now using" if adding else "Now using"
+    st.session_state[CAMPAIGN_FLASH_KEY] = (
+        f"{done} {', '.join(combined.sources)} ({fmt.count(len(combined.frame))} rows) on every campaign page for "
+        "this session. Keep it for the team under Team workspace above."
+    )
 
 
 def use_influencer_upload(tables: dict[str, pd.DataFrame], names: str) -> None:

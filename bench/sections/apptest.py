@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,21 @@ def filter_values(options: list[str], runs: int) -> list[list[str]]:
     return [picks[i % len(picks)] for i in range(runs)]
 
 
+def scan_components_once() -> None:
+    """AppTest rescans every installed package's metadata for Streamlit components on each run (about 0.3 s here,
+    PyMC's dependencies included); a server does it once at start-up. Scanning once keeps that test-harness cost
+    out of the rerun times (tests/pages/conftest.py does the same)."""
+    from streamlit.components.v2 import manifest_scanner
+
+    if not hasattr(manifest_scanner.scan_component_manifests, "cache_info"):
+        manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+
+
 def apptest_page(page: Path, data_dir: Path, runs: int) -> dict[str, Any]:
     """First run, then `runs` reruns each after changing the page's platform multiselect, timed."""
     from streamlit.testing.v1 import AppTest
 
+    scan_components_once()
     if not page.is_file():
         return {"status": NOT_AVAILABLE, "reason": f"{page.name} does not exist yet"}
     os.environ["APP_DATA_DIR"] = str(data_dir)

@@ -119,9 +119,12 @@ def cube(frame: pd.DataFrame, keys: Sequence[str] = CUBE_KEYS) -> pd.DataFrame:
 def cube_serves(spec: CampaignFilter, columns: Sequence[str], keys: Sequence[str] = CUBE_KEYS) -> bool:
     """True when filtering cube(rows, keys) by `spec` gives the cube of the filtered rows: every column
     `spec` restricts is one of `keys` (or absent from the data, where the filter is a no-op). Dates are
-    always keys. Restricting e.g. content_type, which varies below the default cube's grain, needs the rows."""
+    always keys. Restricting e.g. content_type, which varies below the default cube's grain, needs the rows, and
+    so does any selection in a file's extra dimensions (age, gender, source): no cube keeps them."""
     present = set(columns)
     kept = {key for key in keys if key in present}
+    if any(column in present and column not in kept for column, _ in spec.extras):
+        return False
     return all(
         getattr(spec, field) is None or column in kept or column not in present
         for field, column in CAMPAIGN_FILTER_COLUMNS.items()

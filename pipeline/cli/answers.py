@@ -7,6 +7,7 @@ and exits 2, the API answers it as JSON with a 4xx status.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,12 +18,13 @@ import pandas as pd
 
 from pipeline import config, kpis
 from pipeline.cli.options import CliError
-from pipeline.influencers import guardrails, stratified
+from pipeline.influencers import guardrails, roster, stratified
 from pipeline.influencers import incrementality as inc
 from pipeline.influencers import statistics as inc_stats
 from pipeline.influencers.tracking import IncrementalityInputError
 from pipeline.influencers.verdict import blocking_message, verdict
 from pipeline.inputs.ingest.errors import IngestError
+from pipeline.inputs.ingest.headers import detect_kind
 from pipeline.inputs.ingest.load import IngestResult, campaign_totals, ingest
 from pipeline.inputs.ingest.vocabulary import KPI_RATIOS
 from pipeline.modeling import intervals, optimizer, planner
@@ -31,6 +33,13 @@ from pipeline.scale import sums_stats
 from pipeline.schemas import CAMPAIGN_MEASURES
 
 OBJECTIVES = ("revenue", "conversions")
+# The sentence for an influencer roster given to ingest, which reads campaign exports and the four influencer
+# tables: it says what the file is and where the app uses it (the data page says the same, ui/upload.py).
+ROSTER_ELSEWHERE = (
+    "{name} is an influencer profile list (a roster), not a campaign export or influencer table: open it in the "
+    "app on the Influencers page, under “Shortlist creators from a profile list (roster)”, to rank and filter "
+    "creators for the next campaign."
+)
 
 # ---------------------------------------------------------------- ingest and kpis
 
@@ -44,7 +53,7 @@ def ingest_path(path: Path) -> IngestResult:
     try:
         return ingest(path)
     except IngestError as exc:
-        raise CliError(str(exc)) from exc
+        raise _refusal(exc, path.read_bytes(), path.name) from exc
 
 
 def ingest_upload(content: bytes, name: str) -> IngestResult:
@@ -52,7 +61,23 @@ def ingest_upload(content: bytes, name: str) -> IngestResult:
     try:
         return ingest(content, name=name)
     except IngestError as exc:
-        raise CliError(str(exc)) from exc
+        raise _refusal(exc, content, name) from exc
+
+
+def _refusal(exc: IngestError, raw: bytes, name: str) -> CliError:
+    """Ingest's one sentence, or, for an influencer roster, what the file is and where to use it."""
+    if is_misplaced_roster(raw):
+        return CliError(ROSTER_ELSEWHERE.format(name=name or "This file"))
+    return CliError(str(exc))
+
+
+def is_misplaced_roster(raw: bytes) -> bool:
+    """A roster's header (handles and followers) that ingest took for a campaign table: not an influencer profile
+    table (id, name, follower_count...), whose refusal is about its rows and keeps ingest's sentence."""
+    if not roster.is_roster_file(raw):
+        return False
+    header = pd.read_csv(io.BytesIO(raw), nrows=0, encoding="utf-8-sig")  # is_roster_file just read it
+    return detect_kind([str(column) for column in header.columns]) == "campaigns"
 
 
 def ingest_summary(result: IngestResult) -> dict[str, Any]:

@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--data", type=Path, default=None)
     report.add_argument("--models", type=Path, default=None)
 
-    predict = sub.add_parser("predict", help="forecast one spend scenario with 90% intervals")
+    predict = sub.add_parser("predict", help="forecast one spend scenario with 90%% intervals")
     predict.add_argument("--platform", required=True)
     predict.add_argument("--spend", type=float, required=True)
     predict.add_argument("--device", default=None)
@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     plan_command.add_parsers(sub)
 
-    media_mix = sub.add_parser("mmm", help="media mix model: what each channel brought, with 90% intervals")
+    media_mix = sub.add_parser("mmm", help="media mix model: what each channel brought, with 90%% intervals")
     add_folder_options(media_mix, ("--data", "--models", "--json"))
     media_mix.add_argument("--refit", action="store_true", help="fit again even when a cached fit matches")
     return parser

@@ -237,19 +237,27 @@ def breakdown(
     influencers: pd.DataFrame | None = None,
     n_resamples: int = N_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
+    reuse: pd.DataFrame | None = None,
+    whole: frozenset[object] = frozenset(),
 ) -> pd.DataFrame:
     """One row per value of `column`: that slice's users compared, with its apportioned payout.
 
     A user counts in a slice when they have a row in it, with the revenue of those rows. Slices
-    with an empty group keep their row with NaN results and the reason in `note`.
+    with an empty group keep their row with NaN results and the reason in `note`. The row of a value in
+    `whole` is copied from `reuse` when it has one (see analyse's `reuse`), not bootstrapped again: every slice
+    is bootstrapped with its own generator seeded by `seed`, so the copy is the row this call would compute.
     """
     users = user_revenue(clean, (column,))
     payouts = apportioned_payout(clean, per_user_payout, (column,))
     names = {}
     if column == "influencer_id" and influencers is not None and {"id", "name"} <= set(influencers.columns):
         names = dict(zip(influencers["id"], influencers["name"].astype(str), strict=False))
+    kept = {} if reuse is None else {v: r for v, r in zip(reuse[column], reuse.to_dict("records"), strict=True)}
     rows = []
     for value, part in users.groupby(column, observed=True, sort=True):
+        if value in whole and value in kept:
+            rows.append(kept[value])
+            continue
         group = part["group"].to_numpy()
         revenue = part["revenue"].to_numpy()
         comparison = compare_groups(
@@ -281,6 +289,87 @@ def _report_warnings(
     return (*warnings, *overall.warnings)
 
 
+def whole_slices(clean: pd.DataFrame, reference_clean: pd.DataFrame, column: str) -> frozenset[object]:
+    """The values of `column` whose every clean reference row is in `clean` (a subset of the reference's rows):
+    those slices hold exactly the same users and revenue in the scope as in the whole data."""
+    if column not in reference_clean.columns:
+        return frozenset()
+    here = clean[column].value_counts()
+    there = reference_clean[column].value_counts().reindex(here.index)
+    return frozenset(here.index[here.to_numpy() == there.to_numpy()])
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The validated scope and what every comparison in it shares."""
+
+    tracking: pd.DataFrame
+    clean: pd.DataFrame  # the scope without users seen in both groups
+    reference_clean: pd.DataFrame
+    per_user_payout: pd.Series
+    payout: float  # apportioned to the scope, plus the payouts with no exposed users to apportion to
+    contaminated_in_scope: int
+    unapportioned: int
+
+
+def _prepare(
+    tracking: pd.DataFrame,
+    payouts: pd.DataFrame,
+    reference: pd.DataFrame | None,
+    breakdowns: tuple[str, ...],
+    reusing: bool,
+) -> _Scope:
+    """Validate the tables, drop users seen in both groups (found in the reference) and apportion payouts."""
+    tracking = validate_tracking(tracking[_needed_columns(tracking, breakdowns)])
+    payouts = validate_payouts(payouts)
+    if reference is None:
+        reference = tracking
+    else:  # the breakdown columns too when reusing: whole_slices counts the reference's rows per slice
+        reference = validate_tracking(reference[_needed_columns(reference, breakdowns if reusing else ())])
+    contaminated = contaminated_user_ids(reference)
+    in_scope = tracking["user_id"].isin(contaminated)
+    contaminated_in_scope = int(pd.unique(tracking.loc[in_scope, "user_id"]).size)
+    clean = tracking[~in_scope] if contaminated_in_scope else tracking
+    reference_clean = reference[~reference["user_id"].isin(contaminated)] if contaminated.size else reference
+    per_user_payout = payout_per_exposed_user(payouts, reference_clean)
+    unapportioned = per_user_payout.isna()
+    payout = float(apportioned_payout(clean, per_user_payout, ()).iloc[0])
+    payout += float(payouts.groupby("influencer_id")["total_payout"].sum()[unapportioned].sum())
+    return _Scope(
+        tracking, clean, reference_clean, per_user_payout, payout, contaminated_in_scope, int(unapportioned.sum())
+    )
+
+
+def available_breakdowns(columns: pd.Index | list[str]) -> tuple[str, ...]:
+    """The BREAKDOWNS names whose tracking column is among `columns`, in BREAKDOWNS order."""
+    present = set(columns)
+    return tuple(name for name, column in BREAKDOWNS.items() if column in present)
+
+
+def scope_breakdown(
+    tracking: pd.DataFrame,
+    payouts: pd.DataFrame,
+    name: str,
+    reference: pd.DataFrame | None = None,
+    influencers: pd.DataFrame | None = None,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+    reuse: pd.DataFrame | None = None,
+) -> pd.DataFrame | None:
+    """analyse(...).breakdowns.get(name) alone, without the pooled and stratified bootstraps: for a page that shows
+    one breakdown at a time. `reuse` is that breakdown of the whole data's report (see analyse). None when the
+    column is absent or a group is empty in the scope (analyse then has no breakdowns either)."""
+    column = BREAKDOWNS[name]
+    scope = _prepare(tracking, payouts, reference, (name,), reuse is not None)
+    if column not in scope.clean.columns:
+        return None
+    group = scope.clean.drop_duplicates("user_id")["group"].to_numpy()
+    if empty_group_problem(int((group == EXPOSED).sum()), int((group == CONTROL).sum())) is not None:
+        return None
+    whole = whole_slices(scope.clean, scope.reference_clean, column) if reuse is not None else frozenset()
+    return breakdown(scope.clean, column, scope.per_user_payout, influencers, n_resamples, seed, reuse, whole)
+
+
 def _needed_columns(tracking: pd.DataFrame, breakdowns: tuple[str, ...]) -> list[str]:
     """Required columns (missing ones are left for validation to report) plus present breakdown columns."""
     wanted = [*REQUIRED_TRACKING, *(BREAKDOWNS[name] for name in breakdowns)]
@@ -296,28 +385,25 @@ def analyse(
     breakdowns: tuple[str, ...] = tuple(BREAKDOWNS),
     n_resamples: int = N_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
+    stratify: bool = True,
+    reuse: dict[str, pd.DataFrame] | None = None,
 ) -> IncrementalityReport:
     """The full incrementality report for the rows of `tracking` (the scope).
 
     `reference` (default: `tracking`) is the wider data used to find users in both groups and to
     apportion payouts; `payouts` lists the influencers in scope. Raises IncrementalityInputError
-    for unusable tables; an empty group gives a report whose `problem` says so.
+    for unusable tables; an empty group gives a report whose `problem` says so. `stratify=False` leaves
+    out the stratified estimate (`stratified` is None), for a caller that does not show it.
+
+    `reuse`: the breakdowns of analyse(reference, all payouts, ...) with the same n_resamples and seed, when
+    `tracking` is a subset of `reference`'s rows and `payouts` holds every in-scope influencer's full payout (as
+    pipeline.filters.apply_influencer_filter cuts them). A slice the scope holds whole (whole_slices) then
+    has exactly the same users, revenue, payout and bootstrap, so its row is copied instead of recomputed:
+    a platform or influencer pick re-bootstraps only the pooled comparison and the slices it splits.
     """
-    columns = _needed_columns(tracking, breakdowns)
-    tracking = validate_tracking(tracking[columns])
-    payouts = validate_payouts(payouts)
-    reference = tracking if reference is None else validate_tracking(reference[_needed_columns(reference, ())])
-    contaminated = contaminated_user_ids(reference)
-    in_scope = tracking["user_id"].isin(contaminated)
-    contaminated_in_scope = int(pd.unique(tracking.loc[in_scope, "user_id"]).size)
-    clean = tracking[~in_scope] if contaminated_in_scope else tracking
-    reference_clean = reference[~reference["user_id"].isin(contaminated)] if contaminated.size else reference
-
-    per_user_payout = payout_per_exposed_user(payouts, reference_clean)
-    unapportioned = per_user_payout.isna()
-    payout = float(apportioned_payout(clean, per_user_payout, ()).iloc[0])
-    payout += float(payouts.groupby("influencer_id")["total_payout"].sum()[unapportioned].sum())
-
+    scope = _prepare(tracking, payouts, reference, breakdowns, reuse is not None)
+    clean, reference_clean, per_user_payout = scope.clean, scope.reference_clean, scope.per_user_payout
+    tracking, contaminated_in_scope, payout = scope.tracking, scope.contaminated_in_scope, scope.payout
     users = user_revenue(clean)
     revenue, group = users["revenue"].to_numpy(), users["group"].to_numpy()
     exposed, control = revenue[group == EXPOSED], revenue[group == CONTROL]
@@ -329,10 +415,13 @@ def analyse(
         for name in breakdowns:
             column = BREAKDOWNS[name]
             if column in clean.columns:
-                tables[name] = breakdown(clean, column, per_user_payout, influencers, n_resamples, seed)
-        by_influencer = user_revenue(clean, ("influencer_id",))
-        stratum_payouts = apportioned_payout(clean, per_user_payout, ("influencer_id",))
-        stratified = bootstrap_stratified(by_influencer, stratum_payouts, n_resamples, seed)
+                kept = (reuse or {}).get(name)
+                whole = whole_slices(clean, reference_clean, column) if kept is not None else frozenset()
+                tables[name] = breakdown(clean, column, per_user_payout, influencers, n_resamples, seed, kept, whole)
+        if stratify:
+            by_influencer = user_revenue(clean, ("influencer_id",))
+            stratum_payouts = apportioned_payout(clean, per_user_payout, ("influencer_id",))
+            stratified = bootstrap_stratified(by_influencer, stratum_payouts, n_resamples, seed)
     users_in_scope = int(pd.unique(tracking["user_id"]).size)
     basis, buyers = power_basis(exposed, control), buyer_summary(users)
     checks = (srm_p, expected_exposed_share, contaminated_in_scope, users_in_scope, buyers, basis)
@@ -346,7 +435,7 @@ def analyse(
         buyers=buyers,
         histogram=buyer_revenue_histogram(users),
         breakdowns=tables,
-        warnings=_report_warnings(overall, contaminated_in_scope, users_in_scope, int(unapportioned.sum())),
+        warnings=_report_warnings(overall, contaminated_in_scope, users_in_scope, scope.unapportioned),
         problem=overall.problem,
         guardrails=run_guardrails(overall, *checks),
         stratified=stratified,

@@ -116,10 +116,10 @@ def total_half_width(half_widths: np.ndarray, within: float, across: float, unit
     """One side's half-width of a total of lines (`units` labels the lines of one unit; each line its own
     when None): per unit sqrt(s2 + w·(s1² − s2)), then across units the same with c."""
     labels = np.arange(len(half_widths)) if units is None else pd.factorize(units)[0]
-    by_unit = pd.DataFrame({"h": half_widths, "h2": np.square(half_widths)}).groupby(labels).sum()
-    b = _widths(by_unit["h"].to_numpy(), by_unit["h2"].to_numpy(), within)
-    floor = float(by_unit["h2"].sum())
-    return float(_widths(np.array([b.sum()]), np.array([np.square(b).sum()]), across, floor)[0])
+    # bincount, not a groupby: the planner calls this for every target on every rerun.
+    s1, s2 = np.bincount(labels, weights=half_widths), np.bincount(labels, weights=np.square(half_widths))
+    b = _widths(s1, s2, within)
+    return float(_widths(np.array([b.sum()]), np.array([np.square(b).sum()]), across, float(s2.sum()))[0])
 
 
 def _first_meeting(grid: np.ndarray, share: Callable[[float], float], low: float, high: float) -> float:

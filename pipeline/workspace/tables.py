@@ -1,5 +1,5 @@
 """How a kept table is stored: Parquet bytes plus a JSON note on its categorical columns, so that it loads back
-with exactly the dtypes it was kept with."""
+with exactly the dtypes it was kept with, and with its provenance mark (what is estimated, whether it is undated)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,18 @@ import json
 
 import pandas as pd
 
+from pipeline.inputs.provenance import PROVENANCE_ATTR
+
+# The attrs a kept table keeps: its provenance (estimated measures, undated). Others, such as the cache token of
+# the session that made the frame, are left out: a token must never be shared by two loads.
+KEPT_ATTRS = (PROVENANCE_ATTR,)
+
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
-    """One table as Parquet bytes, without the frame's attrs (cache tokens belong to the session that made it)."""
+    """One table as Parquet bytes, with the attrs in KEPT_ATTRS (pandas writes attrs into the Parquet metadata and
+    read_parquet restores them)."""
     plain = frame.copy(deep=False)
-    plain.attrs = {}
+    plain.attrs = {key: frame.attrs[key] for key in KEPT_ATTRS if key in frame.attrs}
     buffer = io.BytesIO()
     plain.to_parquet(buffer)
     return buffer.getvalue()
@@ -47,6 +54,7 @@ def _from_spec(spec: dict[str, str]) -> object:
 def read_table(payload: bytes, categories: str) -> pd.DataFrame:
     """A kept table back from its Parquet bytes, its categorical columns rebuilt with their exact dtype."""
     frame = pd.read_parquet(io.BytesIO(payload))
+    frame.attrs = {key: frame.attrs[key] for key in KEPT_ATTRS if key in frame.attrs}  # whatever else the file holds
     for column, spec in json.loads(categories or "{}").items():
         if column in frame.columns:
             values = pd.Index(spec["categories"], dtype=object).astype(_from_spec(spec["dtype"]))

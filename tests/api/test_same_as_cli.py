@@ -94,10 +94,13 @@ def test_optimize_lines(
 OPTIMIZE_CASES = [
     ({"budget": 90000}, ["--budget", "90000"]),
     (
-        {"budget": 60000.5, "days": 14, "min": {"Meta": "80%"}, "max": {"TikTok": 15000}, "spread": "recent"},
-        ["--budget", "60000.5", "--days", "14", "--min", "Meta=80%", "--max", "TikTok=15000", "--spread", "recent"],
+        {"budget": 60000.5, "days": 14, "min": {"Meta": "80%"}, "max": {"TikTok": 15000}, "max_shift": 60},
+        ["--budget", "60000.5", "--days", "14", "--min", "Meta=80%", "--max", "TikTok=15000", "--max-shift", "60"],
     ),
-    ({"budget": 90000, "max_shift": None}, ["--budget", "90000", "--max-shift", "none"]),
+    (
+        {"budget": 90000, "max_shift": None, "spread": "recent"},
+        ["--budget", "90000", "--max-shift", "none", "--spread", "recent"],
+    ),
     ({"budget": 90000, "max_shift": 12.5}, ["--budget", "90000", "--max-shift", "12.5%"]),
     ({"mode": "target-mroas", "target": 1.1}, ["--mode", "target-mroas", "--target", "1.1"]),
     (

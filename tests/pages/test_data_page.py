@@ -56,7 +56,8 @@ def test_a_good_export_is_previewed_then_used(at: AppTest, export: str) -> None:
     at.button(key="use_campaigns").click().run()
     assert at.success[-1].value.startswith(f"Now using {export}")
     used = at.session_state["uploaded_campaigns"]
-    pd.testing.assert_frame_equal(used, expected.frame)
+    pd.testing.assert_frame_equal(used.drop(columns="source"), expected.frame)
+    assert list(used["source"].cat.categories) == [export] and used["source"].notna().all()
     assert at.session_state["uploaded_campaigns_name"] == export
 
 

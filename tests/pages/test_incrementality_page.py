@@ -48,6 +48,7 @@ def forest_points(at: AppTest) -> tuple[list[float], list[str]]:
 @pytest.fixture(autouse=True)
 def fresh_cache() -> None:
     st.cache_data.clear()
+    st.cache_resource.clear()  # the whole data's report, which a filter's report is cut from
 
 
 def test_runs_clean_on_demo_data_with_headline(demo_dir: Path) -> None:

@@ -119,3 +119,30 @@ def test_money_ticks_are_short_and_exact(value: float, step: float, expected: st
 )
 def test_signed_share(value: float | None, expected: str) -> None:
     assert fmt.signed_share(value) == expected
+
+
+ESTIMATED = {"revenue": "revenue = conversions × $50.00, the assumed average order value"}
+ESTIMATED["roas"] = ESTIMATED["revenue"]
+
+
+def test_an_estimated_metric_is_labelled_and_names_its_assumption() -> None:
+    assert fmt.estimated_label("revenue", ESTIMATED) == "Revenue (estimated)"
+    assert fmt.estimated_label("roas", ESTIMATED) == "ROAS (estimated)"
+    assert fmt.estimated_tile_label("revenue", ESTIMATED) == "Est. revenue"
+    assert fmt.estimated_tile_label("roas", ESTIMATED) == "Est. ROAS"
+    assert fmt.estimated_tile_label("cpa", ESTIMATED) == "CPA"
+    assert fmt.estimated_help("roas", ESTIMATED) == (
+        "Estimated, not measured: revenue = conversions × $50.00, the assumed average order value."
+    )
+
+
+def test_a_measured_metric_reads_as_before() -> None:
+    assert fmt.estimated_label("spend", ESTIMATED) == "Spend"
+    assert fmt.estimated_help("spend", ESTIMATED) == ""
+    assert fmt.estimated_note(["spend", "cpa"], ESTIMATED) == ""
+    assert fmt.estimated_label("revenue", {}) == "Revenue"  # the demo data carries no estimates
+
+
+def test_a_chart_note_names_each_assumption_once() -> None:
+    note = fmt.estimated_note(["revenue", "roas", "clicks"], ESTIMATED)
+    assert note == " (estimated: revenue = conversions × $50.00, the assumed average order value)"

@@ -21,10 +21,16 @@ from ui.format import axis_title, label
 
 
 def trend_line(
-    trend: pd.DataFrame, metric: str, freq: str, by: str | None = None, partial: Sequence[bool] | None = None
+    trend: pd.DataFrame,
+    metric: str,
+    freq: str,
+    by: str | None = None,
+    partial: Sequence[bool] | None = None,
+    note: str = "",
 ) -> go.Figure:
     """`metric` per period (kpis.trend output), one line per `by` value when given. Periods the date
-    range only partly covers (`partial`, aligned with `trend`'s rows) get hollow markers."""
+    range only partly covers (`partial`, aligned with `trend`'s rows) get hollow markers. `note` is appended
+    to the title (e.g. ui.format.estimated_note: what an estimated metric rests on)."""
     flags = pd.Series(list(partial) if partial is not None else [False] * len(trend), index=trend.index)
     groups = trend.groupby(by, observed=True, sort=True) if by else [("All", trend)]
     traces = []
@@ -43,7 +49,7 @@ def trend_line(
                 hovertemplate="%{x|%d %b %Y}: %{text}<extra>%{fullData.name}</extra>",
             )
         )
-    title = f"{label(metric)} by {freq}" + (" (hollow = period only partly in range)" if flags.any() else "")
+    title = f"{label(metric)} by {freq}{note}" + (" (hollow = period only partly in range)" if flags.any() else "")
     return titled_figure(
         traces,
         title,
@@ -55,8 +61,9 @@ def trend_line(
     )
 
 
-def spend_scatter(points: pd.DataFrame, r: float, level_name: str) -> go.Figure:
-    """Spend vs conversions, one colour per platform, Pearson r in the title."""
+def spend_scatter(points: pd.DataFrame, r: float, level_name: str, note: str = "") -> go.Figure:
+    """Spend vs conversions, one colour per platform, Pearson r in the title, then `note` (e.g. that the spend
+    is estimated)."""
     groups = points.groupby("platform", observed=True, sort=True) if "platform" in points else [("All", points)]
     traces = []
     for position, (name, part) in enumerate(groups):
@@ -67,7 +74,7 @@ def spend_scatter(points: pd.DataFrame, r: float, level_name: str) -> go.Figure:
         hover = "%{text}<br>Spend $%{x:,.0f}, %{y:,.0f} conversions<extra></extra>"
         traces.append(marker_trace(part, "spend", "conversions", name, marker, hover, many=True, text=labels))
     r_text = "r undefined" if not np.isfinite(r) else f"Pearson r = {r:.2f}"
-    title = f"Spend vs conversions per {level_name} ({r_text})"
+    title = f"Spend vs conversions per {level_name} ({r_text}){note}"
     return titled_figure(
         traces, title, axis_title("spend"), label("conversions"), 420, xaxis=money_axis(points["spend"])
     )

@@ -18,6 +18,7 @@ from pipeline.inputs.ingest.vocabulary import (
     INFLUENCER_SYNONYMS,
     PLATFORM_SIGNATURES,
     SALES_SYNONYMS,
+    SOURCE_COLUMN,
 )
 from pipeline.schemas import CAMPAIGN_MEASURES
 
@@ -44,7 +45,7 @@ def _is_derived(header: str, norm: str) -> bool:
     return "%" in norm or "/" in header or bool(DERIVED_TOKENS & set(norm.split())) or norm in IGNORED_HEADERS
 
 
-def _snake(header: str) -> str:
+def snake_name(header: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", str(header).lower()).strip("_") or "column"
 
 
@@ -161,9 +162,9 @@ def map_headers(
         if header not in mapping and kind == "sales":
             mapping[header] = IGNORED  # a day's sales are its date, revenue and orders; the rest is not kept
         elif header not in mapping:
-            name, suffix = _snake(header), 2
-            while name in used or name in synonyms:
-                name, suffix = f"{_snake(header)}_{suffix}", suffix + 1
+            name, suffix = snake_name(header), 2
+            while name in used or name in synonyms or (kind == "campaigns" and name == SOURCE_COLUMN):
+                name, suffix = f"{snake_name(header)}_{suffix}", suffix + 1
             mapping[header] = name
             used.add(name)
     return {h: mapping[h] for h in headers}, uncertain

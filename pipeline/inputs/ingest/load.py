@@ -21,7 +21,9 @@ Decisions worth knowing:
   Without a device column the device is "All".
 - A missing revenue column is estimated as conversions × average_order_value, a missing spend as
   impressions × cpm / 1000, a missing date as report_date (written YYYYMMDD). The values used are
-  returned in `assumptions` and the estimated columns in `estimated`.
+  returned in `assumptions` and the estimated columns in `estimated`. A campaign frame carries the same
+  account in its attrs (pipeline.inputs.provenance), so every page that shows it can say what is estimated and
+  that an undated file's placeholder date is no period.
 - Ratio columns in exports (ROAS, CTR, CPC, cost per result, rates, shares) are ignored: KPIs
   are recomputed as ratios of sums.
 - A sales table (kind "sales": a shop's daily report, a GA4 export with its "#" comment lines and yyyymmdd
@@ -43,6 +45,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.inputs import provenance
 from pipeline.inputs.ingest.errors import IngestError
 from pipeline.inputs.ingest.headers import detect_kind, map_headers
 from pipeline.inputs.ingest.reading import read_source, read_table
@@ -104,6 +107,8 @@ def ingest(
     if frame.empty:
         reasons = ", ".join(f"{reason}: {count}" for reason, count in drops.counts.items())
         raise IngestError(f"No usable rows: all {len(table.frame)} rows were dropped ({reasons}).")
+    if kind == "campaigns":  # pages label estimated measures and hide what an undated file cannot support
+        provenance.mark(frame, provenance.from_ingest(parts["estimated"], parts["assumptions"]))
     return IngestResult(
         kind=kind,
         frame=frame,

@@ -11,6 +11,9 @@ ALL_DEVICES = "All"  # a file without a device column covers every device
 MONEY = ("spend", "revenue")
 TOTAL_KEYS = ("spend", "impressions", "clicks", "conversions", "revenue")
 KPI_RATIOS = ("ctr", "cvr", "cpc", "cpa", "cpm", "roas", "roi")
+# The column naming each row's file when several exports are stacked (pipeline.inputs.combine); a file's own
+# "Source" column (a UTM source, say) is kept under another name so the two never mix.
+SOURCE_COLUMN = "source"
 
 # Stated defaults for estimation; the user sees and can change them.
 DEFAULT_ASSUMPTIONS: dict[str, float] = {

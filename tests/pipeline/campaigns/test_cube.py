@@ -129,3 +129,12 @@ def test_partial_periods_mark_buckets_cut_by_the_range() -> None:
     assert not cube.partial_periods(days, "day", start, end).any()
     with pytest.raises(ValueError, match="freq must be one of"):
         cube.partial_periods(days, "hour", start, end)
+
+
+def test_the_cube_cannot_serve_a_selection_in_an_extra_dimension() -> None:
+    columns = ["date", "platform", "campaign", "device", "spend", "age"]
+    assert not cube.cube_serves(CampaignFilter(extras=(("age", ("30-34",)),)), columns)
+    assert not cube.cube_serves(CampaignFilter(extras=(("age", ("30-34",)),)), columns, cube.SUMMARY_KEYS)
+    # No selection, or a selection in a column the data lacks (a no-op), is still served.
+    assert cube.cube_serves(CampaignFilter(), columns)
+    assert cube.cube_serves(CampaignFilter(extras=(("gender", ("F",)),)), columns)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from pipeline.modeling import intervals
 
@@ -80,3 +81,16 @@ def test_few_calibration_days_keep_the_summed_bounds() -> None:
         )
         == intervals.UNCALIBRATED
     )
+
+
+def test_total_half_width_combines_lines_within_then_across_units() -> None:
+    """Per unit B = sqrt(s2 + w·(s1² − s2)), then across units sqrt(ΣB² + c·((ΣB)² − ΣB²)), never below the
+    lines' root of summed squares."""
+    h = np.array([3.0, 4.0, 12.0])
+    units = np.array(["a", "a", "b"])
+    b_a = np.sqrt(25.0 + 0.5 * (49.0 - 25.0))
+    expected = np.sqrt(b_a**2 + 144.0 + 0.25 * ((b_a + 12.0) ** 2 - b_a**2 - 144.0))
+    assert intervals.total_half_width(h, 0.5, 0.25, units) == pytest.approx(expected)
+    assert intervals.total_half_width(h, 0.0, 0.0) == pytest.approx(13.0)  # independent lines
+    assert intervals.total_half_width(h, 1.0, 1.0, units) == pytest.approx(19.0)  # the summed bounds
+    assert intervals.total_half_width(h, 0.0, -1.0, units) == pytest.approx(13.0)  # the floor

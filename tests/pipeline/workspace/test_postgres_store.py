@@ -254,7 +254,10 @@ def test_a_malformed_address_is_one_sentence() -> None:
 
 
 def test_display_url_masks_the_password_and_drops_the_query() -> None:
-    assert display_url("postgresql://u:pw@db.example:5433/team?" + "password" + "=x") == "postgresql://u:***@db.example:5433/team"
+    assert (
+        display_url("postgresql://u:pw@db.example:5433/team?" + "password" + "=x")
+        == "postgresql://u:***@db.example:5433/team"
+    )
     assert display_url("postgresql://u@db/team") == "postgresql://u@db/team"
 
 
