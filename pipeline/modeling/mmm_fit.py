@@ -91,13 +91,36 @@ class BaselineDraws:
 
 
 def _quiet_libraries() -> None:
-    """PyMC sets its own logger to INFO when imported, so import it first, then lower every library's level."""
-    import pymc  # noqa: F401
+    """PyMC sets its own logger to INFO when imported, so import it first, then lower every library's level.
+
+    PyMC-Marketing's fit draws a "Computing ..." progress bar on stdout (it calls compute_deterministics without a
+    progressbar argument). Redirecting stdout around the fit is not enough where another thread swaps sys.stdout
+    too (a test capturing a CLI's JSON), so the bar is switched off where PyMC-Marketing looks it up."""
+    import functools
+
+    import pymc
+    import pymc_marketing.model_builder as model_builder
+
+    if not isinstance(model_builder.pm.compute_deterministics, functools.partial):
+        model_builder.pm = _PymcWithoutProgress(pymc)
 
     for name in ("pymc", "pytensor", "pymc_marketing", "nutpie", "arviz"):
         logging.getLogger(name).setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=UserWarning)
+
+
+class _PymcWithoutProgress:
+    """pymc as PyMC-Marketing's model_builder sees it, with compute_deterministics' progress bar off."""
+
+    def __init__(self, module: Any) -> None:
+        import functools
+
+        self._module = module
+        self.compute_deterministics = functools.partial(module.compute_deterministics, progressbar=False)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._module, name)
 
 
 def _model_frame(dataset: MmmDataset) -> pd.DataFrame:
