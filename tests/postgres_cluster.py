@@ -1,8 +1,7 @@
 """A throwaway PostgreSQL cluster for tests: started in a temporary folder on 127.0.0.1 and a free port (trust
 auth, fsync off) and always stopped and removed afterwards. Needs Debian's server binaries (`make postgres`).
 
-The same steps as tests/pipeline/scale/conftest.py's postgres_url fixture, as a context manager any test module
-can use: `with running_cluster() as url: ...` in a session fixture.
+Used by the scale-out tests' and the workspace tests' session fixtures: `with running_cluster() as url: ...`.
 """
 
 from __future__ import annotations
