@@ -140,9 +140,17 @@ def _cube_adds_up(frame: pd.DataFrame, keys: Sequence[str], totals: Mapping[str,
 def write_stored(source: Path, product: str, frame: pd.DataFrame, stamp: Mapping[str, Any]) -> bool:
     """Store `frame` as `product` of `source` with `stamp` (taken before the frame was built, so a file changed
     meanwhile leaves a stale stamp, not a wrong one). Atomic; False when it cannot be written."""
-    path = stored_path(source, product)
+    metadata = {STAMP_KEY: json.dumps(stamp).encode()}
+    return _write_atomically(stored_path(source, product), frame, metadata, pq.write_table)
+
+
+def _write_atomically(
+    path: Path, frame: pd.DataFrame, metadata: Mapping[bytes, bytes], write: Callable[[pa.Table, str], None]
+) -> bool:
+    """`frame` with `metadata` in its schema, written by `write` to a temporary file renamed onto `path`, so a
+    reader never sees half a file; False when it cannot be written."""
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), STAMP_KEY: json.dumps(stamp).encode()})
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
     try:
         path.parent.mkdir(exist_ok=True)
         handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.", suffix=".tmp")
@@ -150,7 +158,7 @@ def write_stored(source: Path, product: str, frame: pd.DataFrame, stamp: Mapping
         return False
     os.close(handle)
     try:
-        pq.write_table(table, tmp)
+        write(table, tmp)
         os.chmod(tmp, STORED_MODE)  # mkstemp makes it private; the data folder's other readers need it too
         os.replace(tmp, path)
     except (OSError, pa.ArrowException):
@@ -240,28 +248,16 @@ def write_rows(source: Path, frame: pd.DataFrame, stamp: Mapping[str, Any]) -> b
     """Keep `frame` (the parsed, validated rows of `source`) beside it, stamped; atomic; False when it cannot."""
     from pyarrow import feather
 
-    path = rows_path(source)
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    extra = {
+    metadata = {
         STAMP_KEY: json.dumps(stamp).encode(),
         ROWS_COUNT_KEY: str(len(frame)).encode(),
         CATEGORY_TYPES_KEY: json.dumps(_category_types(frame)).encode(),
     }
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
-    try:
-        path.parent.mkdir(exist_ok=True)
-        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.", suffix=".tmp")
-    except OSError:
-        return False
-    os.close(handle)
-    try:
+
+    def write(table: pa.Table, tmp: str) -> None:
         feather.write_feather(table, tmp, compression=ROWS_COMPRESSION)
-        os.chmod(tmp, STORED_MODE)
-        os.replace(tmp, path)
-    except (OSError, pa.ArrowException):
-        Path(tmp).unlink(missing_ok=True)
-        return False
-    return True
+
+    return _write_atomically(rows_path(source), frame, metadata, write)
 
 
 def load_or_read_rows(directory: Path, read: Callable[[Path], pd.DataFrame]) -> StoredFrame:
