@@ -30,6 +30,20 @@ def stats(samples: list[float]) -> dict[str, Any]:
     }
 
 
+def seconds_cell(value: float | None) -> str:
+    """A duration for a results table: "98 ms", "2.22 s", or "—" when unknown."""
+    if value is None or value != value:
+        return "—"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def stat_cell(entry: dict[str, Any] | None) -> str:
+    """A stats() entry as "median (min–max)", or "—" when it holds no run."""
+    if not entry or not entry.get("n"):
+        return "—"
+    return f"{seconds_cell(entry['median'])} ({seconds_cell(entry['min'])}–{seconds_cell(entry['max'])})"
+
+
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     value = fn()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from bench.measure import seconds_cell, stat_cell
 from bench.sections.api import api_lines
 from bench.sections.mmm import mmm_lines
 from bench.sections.speed import speed_lines
@@ -17,18 +18,6 @@ TARGETS = {"rerun_1m_s": 0.5, "rerun_10m_s": 1.0, "rss_20_vs_1": 1.5, "kpis_10m_
 
 
 # ---------------------------------------------------------------- cells
-
-
-def _fmt_s(value: float | None) -> str:
-    if value is None or value != value:
-        return "—"
-    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
-
-
-def _stat_cell(entry: dict[str, Any] | None) -> str:
-    if not entry or not entry.get("n"):
-        return "—"
-    return f"{_fmt_s(entry['median'])} ({_fmt_s(entry['min'])}–{_fmt_s(entry['max'])})"
 
 
 def _status_cell(result: dict[str, Any], width: int = 140) -> str | None:
@@ -99,7 +88,7 @@ def _md_headline(results: dict[str, Any]) -> list[str]:
         value = _overview_rerun(results, size)
         limit = TARGETS[key]
         lines.append(
-            f"| Overview filter change → updated KPIs at {size.upper()} rows ≤ {limit} s | {_fmt_s(value)}"
+            f"| Overview filter change → updated KPIs at {size.upper()} rows ≤ {limit} s | {seconds_cell(value)}"
             f" | {_met(value, limit)} |"
         )
     kpis_result = results.get("kpis", {})
@@ -107,7 +96,7 @@ def _md_headline(results: dict[str, Any]) -> list[str]:
         value = entry["kpis_updated"]["p50_s"]
         lines.append(
             f"| {entry['column'].replace('_', ' ').capitalize()} filter change → KPI tiles updated in the page"
-            f" ({kpis_result['data']}, websocket) ≤ {TARGETS['kpis_10m_s']} s | {_fmt_s(value)}"
+            f" ({kpis_result['data']}, websocket) ≤ {TARGETS['kpis_10m_s']} s | {seconds_cell(value)}"
             f" | {_met(value, TARGETS['kpis_10m_s'])} |"
         )
     return [*lines, *_load_targets(results.get("load", {})), ""]
@@ -158,7 +147,8 @@ def _md_apptest(apptest: dict[str, Any]) -> list[str]:
             if "spend_tile_correct" in entry:
                 note += f"; Spend tile equals the pipeline's: {entry['spend_tile_correct']}"
             lines.append(
-                f"| {size} | {page} | {_fmt_s(entry.get('first_run_s'))} | {_stat_cell(entry.get('rerun'))} | {note} |"
+                f"| {size} | {page} | {seconds_cell(entry.get('first_run_s'))} | {stat_cell(entry.get('rerun'))}"
+                f" | {note} |"
             )
     return [*lines, ""]
 
@@ -179,15 +169,15 @@ def _md_kpis(kpis_result: dict[str, Any]) -> list[str]:
     if status:
         return [*lines, status, ""]
     lines += [
-        f"First page load (data read, cubes built): {_fmt_s(kpis_result.get('first_run_s'))}",
+        f"First page load (data read, cubes built): {seconds_cell(kpis_result.get('first_run_s'))}",
         "",
         *_table("Filter changed | KPI tiles updated p50 (p95) | Whole page p50 (p95) | Changes | Wrong KPIs or errors"),
     ]
     for entry in _kpi_entries(kpis_result):
         kpi, page = entry["kpis_updated"], entry["full_rerun"]
         lines.append(
-            f"| {entry['column']} | {_fmt_s(kpi['p50_s'])} ({_fmt_s(kpi['p95_s'])})"
-            f" | {_fmt_s(page['p50_s'])} ({_fmt_s(page['p95_s'])}) | {len(entry['kpi_samples_s'])}"
+            f"| {entry['column']} | {seconds_cell(kpi['p50_s'])} ({seconds_cell(kpi['p95_s'])})"
+            f" | {seconds_cell(page['p50_s'])} ({seconds_cell(page['p95_s'])}) | {len(entry['kpi_samples_s'])}"
             f" | {entry['errors']} |"
         )
     return [*lines, ""]
@@ -201,8 +191,8 @@ def _md_browser(browser: dict[str, Any]) -> list[str]:
     return [
         *lines,
         *_table("Measure | Time"),
-        f"| Page load to first KPI visible | {_stat_cell(browser.get('first_kpi_visible'))} |",
-        f"| Filter click to updated KPI | {_stat_cell(browser.get('filter_click_to_kpi'))} |",
+        f"| Page load to first KPI visible | {stat_cell(browser.get('first_kpi_visible'))} |",
+        f"| Filter click to updated KPI | {stat_cell(browser.get('filter_click_to_kpi'))} |",
         f"| Visits that timed out (not counted) | {len(browser.get('failed_visits', []))} |",
         "",
     ]
@@ -233,7 +223,8 @@ def _md_load(load: dict[str, Any]) -> list[str]:
             lines.append(
                 f"| {data} | {sessions} × {r['changes_per_session']} | {r['errors']}"
                 f" | {r['kpi_correct']}/{r['kpi_checks']}"
-                f" | {r['reruns_per_s']:.2f} | {_fmt_s(r['p50_s'])} | {_fmt_s(r['p95_s'])} | {r['rss_idle_mb']:.0f} MB"
+                f" | {r['reruns_per_s']:.2f} | {seconds_cell(r['p50_s'])} | {seconds_cell(r['p95_s'])}"
+                f" | {r['rss_idle_mb']:.0f} MB"
                 f" | {r['rss_peak_mb']:.0f} MB | {r['rss_after_mb']:.0f} MB |"
             )
     return [*lines, ""]
@@ -263,9 +254,9 @@ def _md_engine(engine_results: dict[str, Any]) -> list[str]:
             if not isinstance(g, dict) or "pandas" not in g:
                 continue  # the set's own figures, not a grouping
             lines.append(
-                f"| {r['rows']:,} | {name} | {_stat_cell(g['pandas'])} | {_stat_cell(g['duckdb'])} | {g['identical']}"
-                f" | {r['duckdb_reads']} | {_fmt_s(r['duckdb_open_s'])} | {r['frame_mb']:.0f} MB"
-                f" | {_fmt_s(r['frame_load_s'])} |"
+                f"| {r['rows']:,} | {name} | {stat_cell(g['pandas'])} | {stat_cell(g['duckdb'])} | {g['identical']}"
+                f" | {r['duckdb_reads']} | {seconds_cell(r['duckdb_open_s'])} | {r['frame_mb']:.0f} MB"
+                f" | {seconds_cell(r['frame_load_s'])} |"
             )
     return [*lines, ""]
 
@@ -296,7 +287,7 @@ def _ingestion_rows(ing: dict[str, Any]) -> list[str]:
     return [
         f"| Ingestion of a 1M-row CSV ({ing['file_mb']} MB, pipeline.inputs.ingest) | "
         f"{ing['rows_per_s_median']:,.0f} rows/s ({ing['rows_per_s_min']:,.0f}–{ing['rows_per_s_max']:,.0f}); "
-        f"{_stat_cell(ing['time'])} |"
+        f"{stat_cell(ing['time'])} |"
     ]
 
 
@@ -308,10 +299,10 @@ def _incrementality_rows(inc: dict[str, Any]) -> list[str]:
     cov = inc["coverage"]
     return [
         f"| Incrementality bootstrap, {inc['tracking_rows']:,} tracking rows, {inc['resamples']:,} resamples "
-        f"(overall) | {_stat_cell(inc['analyse_overall'])} |",
-        f"| Same, with every breakdown | {_stat_cell(inc['analyse_with_breakdowns'])} |",
+        f"(overall) | {stat_cell(inc['analyse_overall'])} |",
+        f"| Same, with every breakdown | {stat_cell(inc['analyse_with_breakdowns'])} |",
         f"| full_coverage({cov['seeds']}): iROAS interval covers the truth | {cov['covered']}/{cov['seeds']} "
-        f"({cov['coverage']:.1%}) in {_fmt_s(cov['seconds'])}; contamination counts match: "
+        f"({cov['coverage']:.1%}) in {seconds_cell(cov['seconds'])}; contamination counts match: "
         f"{cov['contamination_counts_match']} |",
     ]
 
@@ -320,8 +311,8 @@ def _training_rows(entry: dict[str, Any]) -> list[str]:
     trained = ", ".join(entry.get("trained", []))
     return [
         f"| Training every model (store.ensure_models, {entry['data_rows']:,} rows: {trained}) "
-        f"| {_fmt_s(entry['ensure_models_s'])} |",
-        f"| Loading every saved model (store.load_models) | {_stat_cell(entry.get('load_models'))} |",
+        f"| {seconds_cell(entry['ensure_models_s'])} |",
+        f"| Loading every saved model (store.load_models) | {stat_cell(entry.get('load_models'))} |",
     ]
 
 
@@ -339,15 +330,15 @@ def _social_pred_rows(entry: dict[str, Any]) -> list[str]:
 
 def _forecast_rows(entry: dict[str, Any]) -> list[str]:
     return [
-        f"| Forecaster training (forecast_training.train_forecaster) | {_fmt_s(entry['train_forecaster_s'])} |",
-        f"| Forecast latency, 1 row | {_stat_cell(entry['predict_1_row'])} |",
-        f"| Forecast latency, 1,000 rows | {_stat_cell(entry['predict_1000_rows'])} |",
+        f"| Forecaster training (forecast_training.train_forecaster) | {seconds_cell(entry['train_forecaster_s'])} |",
+        f"| Forecast latency, 1 row | {stat_cell(entry['predict_1_row'])} |",
+        f"| Forecast latency, 1,000 rows | {stat_cell(entry['predict_1000_rows'])} |",
     ]
 
 
 def _plain_rows(entry: dict[str, Any]) -> list[str]:
     return [
-        f"| {k} | {_stat_cell(v) if isinstance(v, dict) else v} |"
+        f"| {k} | {stat_cell(v) if isinstance(v, dict) else v} |"
         for k, v in entry.items()
         if k not in ("status", "section_s")
     ]
@@ -357,7 +348,7 @@ def _plain_rows(entry: dict[str, Any]) -> list[str]:
 
 
 def _warm_cell(entry: dict[str, Any]) -> str:
-    return f"{_stat_cell(entry['warm'])}; first {_fmt_s(entry['first_s'])}"
+    return f"{stat_cell(entry['warm'])}; first {seconds_cell(entry['first_s'])}"
 
 
 def scale_lines(result: dict[str, Any]) -> list[str]:
@@ -373,7 +364,7 @@ def scale_lines(result: dict[str, Any]) -> list[str]:
         f"{result['rows']:,} campaign rows from campaigns.parquet; tracking_sums over {result['tracking_rows']:,} "
         f"tracking rows. Warm runs: median (min–max) over {result['runs']} runs with rotating filters; `first` is "
         f"the first query on a fresh connection. Spark runs as {spark['master']} on the same 2 cores; its session "
-        f"start took {_fmt_s(spark['session_start_s'])} (DuckDB connects in {_fmt_s(duck['connect_s'])}).",
+        f"start took {seconds_cell(spark['session_start_s'])} (DuckDB connects in {seconds_cell(duck['connect_s'])}).",
         "",
         *_table("Query | DuckDB | Spark | identical"),
     ]
@@ -388,7 +379,7 @@ def _interval_lines(intervals: dict[str, Any] | None) -> list[str]:
     lines = [
         "",
         f"Interval methods at scale against the exact per-user bootstrap ({intervals['tracking_rows']:,} "
-        f"tracking rows; exact analyse {_fmt_s(intervals['exact_analyse_s'])}): largest endpoint shift as a "
+        f"tracking rows; exact analyse {seconds_cell(intervals['exact_analyse_s'])}): largest endpoint shift as a "
         "share of the exact interval's width.",
         "",
         *_table("Method | iROAS interval | iROAS endpoints | lift endpoints | time from sums"),
@@ -401,6 +392,6 @@ def _interval_lines(intervals: dict[str, Any] | None) -> list[str]:
         lines.append(
             f"| {method} | {m['iroas_ci'][0]:.3f}–{m['iroas_ci'][1]:.3f} "
             f"| {m['iroas_endpoint_shift_of_width']:.1%} | {m['lift_endpoint_shift_of_width']:.1%} "
-            f"| {_fmt_s(m['seconds'])} |"
+            f"| {seconds_cell(m['seconds'])} |"
         )
     return lines

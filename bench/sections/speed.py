@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.measure import on_overview_dates, pipeline_totals, stats
+from bench.measure import on_overview_dates, pipeline_totals, seconds_cell, stat_cell, stats
 from bench.sections.apptest import filter_values
 from bench.server import running_server
 from bench.ws_client import RerunResult, Session, Widget, shown_value
@@ -180,18 +180,6 @@ def bench_burst(demo_dir: Path, changes: int = BURST_CHANGES) -> dict[str, Any]:
 # ---------------------------------------------------------------- results.md
 
 
-def _s(value: float | None) -> str:
-    if value is None or value != value:
-        return "—"
-    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
-
-
-def _stat(entry: dict[str, Any] | None) -> str:
-    if not entry or not entry.get("n"):
-        return "—"
-    return f"{_s(entry['median'])} ({_s(entry['min'])}–{_s(entry['max'])})"
-
-
 def _met(value: float | None, limit: float) -> str:
     return "—" if value is None or value != value else ("yes" if value <= limit else "no")
 
@@ -201,11 +189,11 @@ def _median(entry: dict[str, Any] | None) -> float | None:
 
 
 def _line(what: str, shown: str, value: float | None, limit: float, note: str) -> str:
-    return f"| {what} | {shown} | ≤ {_s(limit)} | {_met(value, limit)} | {note} |"
+    return f"| {what} | {shown} | ≤ {seconds_cell(limit)} | {_met(value, limit)} | {note} |"
 
 
 def _row(what: str, entry: dict[str, Any] | None, limit: float, extra: str = "") -> str:
-    return _line(what, _stat(entry), _median(entry), limit, extra)
+    return _line(what, stat_cell(entry), _median(entry), limit, extra)
 
 
 def _problem(result: dict[str, Any]) -> str | None:
@@ -262,7 +250,7 @@ def speed_lines(results: dict[str, Any]) -> list[str]:
         )
         seconds = without.get("seconds")
         what = "First load, fresh server, no stored cubes (10M; writes them)"
-        lines.append(_line(what, _s(seconds), seconds, limit, "for comparison"))
+        lines.append(_line(what, seconds_cell(seconds), seconds, limit, "for comparison"))
     pages = results.get("pages")
     if pages:
         problem = _problem(pages)
@@ -286,8 +274,8 @@ def speed_lines(results: dict[str, Any]) -> list[str]:
             f"{burst.get('kpi_correct', '—')}/{burst.get('kpi_checks', '—')} correct, {burst.get('errors', '—')} errors"
         )
         rate = burst.get("reruns_per_s")
-        rate_text = "—" if rate is None else f"{rate:.2f} reruns/s, p95 {_s(burst.get('p95_s'))}, {answers}"
+        rate_text = "—" if rate is None else f"{rate:.2f} reruns/s, p95 {seconds_cell(burst.get('p95_s'))}, {answers}"
         limit = TARGETS["burst_p50_s"]
         what = f"{BURST_SESSIONS} sessions x {burst.get('changes_per_session', '—')} changes at once: p50 wait (demo)"
-        lines.append(_line(what, _s(p50), p50, limit, problem or rate_text))
+        lines.append(_line(what, seconds_cell(p50), p50, limit, problem or rate_text))
     return [*lines, ""]
