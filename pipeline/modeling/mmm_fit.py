@@ -15,6 +15,7 @@ saturation curve instead, which differs from the average return when spend is un
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import sys
@@ -96,8 +97,6 @@ def _quiet_libraries() -> None:
     PyMC-Marketing's fit draws a "Computing ..." progress bar on stdout (it calls compute_deterministics without a
     progressbar argument). Redirecting stdout around the fit is not enough where another thread swaps sys.stdout
     too (a test capturing a CLI's JSON), so the bar is switched off where PyMC-Marketing looks it up."""
-    import functools
-
     import pymc
     import pymc_marketing.model_builder as model_builder
 
@@ -114,8 +113,6 @@ class _PymcWithoutProgress:
     """pymc as PyMC-Marketing's model_builder sees it, with compute_deterministics' progress bar off."""
 
     def __init__(self, module: Any) -> None:
-        import functools
-
         self._module = module
         self.compute_deterministics = functools.partial(module.compute_deterministics, progressbar=False)
 
