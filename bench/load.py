@@ -10,15 +10,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from bench.ws_client import RerunResult, Session, latency_summary, process_rss_bytes, shown_value
 from pipeline import kpis
 from pipeline.filters import CampaignFilter, apply_campaign_filter
+
+T = TypeVar("T")
 
 PLATFORM_KEY = "cf_platform"
 # Tile label -> pipeline.kpis metric; money, counts and ratios so a wrong filter cannot pass by accident.
@@ -177,7 +180,12 @@ async def run_load_async(
 def run_load(
     port: int, pid: int, frame: pd.DataFrame, sessions: int, changes: int, max_seconds: float = 300.0
 ) -> LoadReport:
-    """Synchronous wrapper around run_load_async, on its own thread so that a caller that already
-    runs an event loop (Playwright's sync API in the same test session) doesn't get in the way."""
+    """Synchronous wrapper around run_load_async (see run_on_own_thread)."""
+    return run_on_own_thread(run_load_async(port, pid, frame, sessions, changes, max_seconds))
+
+
+def run_on_own_thread(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to its end on a thread of its own, so that a caller that already runs an event loop
+    (Playwright's sync API earlier in the same test process) doesn't get in the way."""
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, run_load_async(port, pid, frame, sessions, changes, max_seconds)).result()
+        return pool.submit(asyncio.run, coroutine).result()

@@ -4,7 +4,6 @@ shown end to end, with a screenshot for a human to look at."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
+from bench.load import run_on_own_thread
 from bench.server import Server, running_server
 from bench.ws_client import RerunResult, Session
 from pipeline.inputs.ingest.load import ingest
@@ -44,7 +44,7 @@ async def first_run_then_granularity_change(port: int) -> tuple[RerunResult, Rer
 
 
 def test_a_section_widget_reruns_its_section_only(server: Server) -> None:
-    page, section = asyncio.run(first_run_then_granularity_change(server.port))
+    page, section = run_on_own_thread(first_run_then_granularity_change(server.port))
     assert page.ok and page.metrics, page.exceptions
     for key in SECTION_KEYS:
         widget = page.widget(key)
