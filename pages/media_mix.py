@@ -5,6 +5,7 @@ import streamlit as st
 from pipeline.modeling import mmm
 from ui import format as fmt
 from ui import layout, mmm_source
+from ui.cached.views import memo
 from ui.charts import mmm as charts
 from ui.charts import mmm_curves as curves
 
@@ -44,9 +45,10 @@ if job is None:
     st.stop()
 
 posterior = job.posterior
-result = mmm.summary(posterior)
-channels = mmm.channels_table(result)
-converged, diagnosis = mmm.diagnostics_sentence(posterior)
+scope = f"mmm:{job.key}"  # a job's posterior never changes: what is drawn from it is computed once per process
+result = memo(scope, "summary", lambda: mmm.summary(posterior))
+channels = memo(scope, "channels", lambda: mmm.channels_table(result))
+converged, diagnosis = memo(scope, "diagnostics", lambda: mmm.diagnostics_sentence(posterior))
 st.caption(
     f"Fitted on {job.label}: {len(posterior.dates)} days ({posterior.dates.min():%d %b %Y} – "
     f"{posterior.dates.max():%d %b %Y}), channels {', '.join(posterior.channels)}. "
@@ -79,8 +81,9 @@ contribution_tab, return_tab, curve_tab, carry_tab, fit_tab, measures_tab = st.t
 
 with contribution_tab:
     left, right = st.columns([3, 1])
-    layout.chart(charts.contributions_area, mmm.daily_contributions(posterior), posterior.revenue, where=left)
-    layout.chart(charts.contribution_shares, mmm.revenue_shares(posterior), where=right)
+    daily = memo(scope, "daily contributions", lambda: mmm.daily_contributions(posterior))
+    layout.chart(charts.contributions_area, daily, posterior.revenue, where=left)
+    layout.chart(charts.contribution_shares, memo(scope, "shares", lambda: mmm.revenue_shares(posterior)), where=right)
 
 with return_tab:
     layout.chart(charts.roas_intervals, channels)
@@ -102,13 +105,11 @@ with return_tab:
 with curve_tab:
     channel = st.selectbox("Channel", posterior.channels, key="mm_curve_channel")
     spend = posterior.spend[channel]
+    curve = memo(scope, "response curve", lambda: mmm.response_curve(posterior, channel), channel)
+    breakeven = memo(scope, "break-even", lambda: mmm.breakeven_spend(posterior, channel), channel)
     layout.chart(
         lambda: curves.response_curve(
-            mmm.response_curve(posterior, channel),
-            channel,
-            current=float(spend[spend > 0].mean()),
-            supported=float(spend.max()),
-            breakeven=mmm.breakeven_spend(posterior, channel),
+            curve, channel, current=float(spend[spend > 0].mean()), supported=float(spend.max()), breakeven=breakeven
         )
     )
     st.caption(
@@ -118,7 +119,8 @@ with curve_tab:
     )
 
 with carry_tab:
-    layout.chart(lambda: curves.carryover_lines({name: mmm.carryover(posterior, name) for name in posterior.channels}))
+    carry = memo(scope, "carryover", lambda: {name: mmm.carryover(posterior, name) for name in posterior.channels})
+    layout.chart(curves.carryover_lines, carry)
 
 with fit_tab:
     layout.chart(curves.fit_chart, posterior.predicted, posterior.revenue, posterior.holdout_start)
@@ -126,8 +128,9 @@ with fit_tab:
     (st.success if clean else st.warning if not converged else st.info)(diagnosis)
 
 with measures_tab:
-    attributed = mmm.attributed_roas(source.campaigns(), posterior.dates)
-    table = mmm.measures_table(posterior, attributed, job.dataset.lift_tests)
+    lift_tests = job.dataset.lift_tests
+    attributed = memo(scope, "attributed", lambda: mmm.attributed_roas(source.campaigns(), posterior.dates))
+    table = memo(scope, "measures", lambda: mmm.measures_table(posterior, attributed, lift_tests))
     layout.chart(charts.measures_chart, table)
     if sentence := mmm.over_attribution(table):
         st.caption(sentence)

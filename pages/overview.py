@@ -5,6 +5,7 @@ threshold or a chart option reruns that section alone; the sidebar filters rerun
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -15,6 +16,7 @@ from pipeline.inputs import provenance
 from ui import filters, layout
 from ui import format as fmt
 from ui.cached import breakdowns, campaigns, data
+from ui.cached.views import derived
 from ui.charts import base as base_charts
 from ui.charts import campaigns as campaign_charts
 from ui.download import csv_download
@@ -31,9 +33,23 @@ UNDATED = (
 )
 
 
+def trend_table(
+    platform_days: pd.DataFrame, daily: pd.DataFrame, period: kpis.Period, freq: str, split: bool
+) -> tuple[pd.DataFrame, np.ndarray]:
+    trend = kpis.trend(
+        kpis.in_period(platform_days if split else daily, period), freq, by=["platform"] if split else []
+    )
+    return trend, cube.partial_periods(trend["period"], freq, period.start, period.end)
+
+
 @st.fragment
 def trend_section(
-    platform_days: pd.DataFrame, daily: pd.DataFrame, period: kpis.Period, estimated: Mapping[str, str]
+    frame: pd.DataFrame,
+    spec: CampaignFilter,
+    platform_days: pd.DataFrame,
+    daily: pd.DataFrame,
+    period: kpis.Period,
+    estimated: Mapping[str, str],
 ) -> None:
     left, middle, right = st.columns([2, 2, 1])
     trend_metrics = cube.computable(TREND_METRICS, platform_days.columns)
@@ -46,11 +62,15 @@ def trend_section(
     filters.mirror_choice("ov_freq", freq, "week")
     filters.mirror_choice("ov_metric", metric, trend_metrics[0])
     filters.mirror_flag("ov_split", split)
-    by_day = kpis.in_period(platform_days if split else daily, period)
-    trend = kpis.trend(by_day, freq, by=["platform"] if split else [])
-    partial = cube.partial_periods(trend["period"], freq, period.start, period.end)
+    trend, partial = derived(
+        frame, spec, "trend", lambda: trend_table(platform_days, daily, period, freq, split), freq, split
+    )
     note = fmt.estimated_note([metric], estimated)
     layout.chart(campaign_charts.trend_line, trend, metric, freq, "platform" if split else None, partial, note)
+
+
+def ranked_by(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    return table.sort_values(column, ascending=False)
 
 
 @st.fragment
@@ -67,8 +87,10 @@ def breakdown_section(
     filters.mirror_choice("ov_shown", shown, columns[-1])
     keys = ["platform", "campaign"] if dim == "campaign" else [dim]
     # The cube has no extra columns (age, gender, source): those come from the filtered rows.
-    table = cube.kpi_table(totals, keys) if dim in DIMENSIONS else breakdowns.dimension_table(frame, spec, dim)
-    ranked = table.sort_values(columns[0], ascending=False)
+    if dim in DIMENSIONS:
+        ranked = derived(frame, spec, "breakdown", lambda: ranked_by(cube.kpi_table(totals, keys), columns[0]), dim)
+    else:
+        ranked = ranked_by(breakdowns.dimension_table(frame, spec, dim), columns[0])
     title = f"{fmt.label(shown)} by {fmt.label(dim).lower()}{fmt.estimated_note([shown], estimated)}"
     title += f" (the 15 biggest by {columns[0]})" if len(ranked) > 15 else ""
     layout.chart(base_charts.bar_by, ranked.head(15), dim, shown, title, horizontal=dim == "campaign")
@@ -76,12 +98,18 @@ def breakdown_section(
 
 
 @st.fragment
-def top_campaigns_section(totals: pd.DataFrame, estimated: Mapping[str, str]) -> None:
+def top_campaigns_section(
+    frame: pd.DataFrame, spec: CampaignFilter, totals: pd.DataFrame, estimated: Mapping[str, str]
+) -> None:
     have = totals.columns
     filters.link_number("ov_min_clicks", overview.MIN_CLICKS_FOR_CVR)
     min_clicks = st.number_input("Minimum clicks to rank a campaign", min_value=0, step=50, key="ov_min_clicks")
     filters.mirror_number("ov_min_clicks", min_clicks, overview.MIN_CLICKS_FOR_CVR)
-    top = overview.top_campaigns_by_cvr(totals, min_clicks=min_clicks) if cube.computable(["cvr"], have) else None
+    top = None
+    if cube.computable(["cvr"], have):
+        top = derived(
+            frame, spec, "top", lambda: overview.top_campaigns_by_cvr(totals, min_clicks=min_clicks), min_clicks
+        )
     if top is None:
         st.info("This data has no clicks or conversions column, so there is no conversion rate to rank.")
     elif top.empty:
@@ -92,7 +120,9 @@ def top_campaigns_section(totals: pd.DataFrame, estimated: Mapping[str, str]) ->
 
 
 @st.fragment
-def cost_section(totals: pd.DataFrame, has_devices: bool, estimated: Mapping[str, str]) -> None:
+def cost_section(
+    frame: pd.DataFrame, spec: CampaignFilter, totals: pd.DataFrame, has_devices: bool, estimated: Mapping[str, str]
+) -> None:
     costs = cube.computable(["cpa", "cpc", "cpm"], totals.columns)
     filters.link_choice("ov_cost", costs, costs[0] if costs else "")
     cost = st.radio("Cost metric", costs, format_func=fmt.axis_title, horizontal=True, key="ov_cost")
@@ -102,14 +132,27 @@ def cost_section(totals: pd.DataFrame, has_devices: bool, estimated: Mapping[str
     elif not cost:
         st.info("This data has no cost inputs for a platform x device view.")
     else:
-        overall = kpis.kpi_totals(totals)[cost]  # the colours say better or worse than this
+        overall = derived(frame, spec, "overall", lambda: kpis.kpi_totals(totals)[cost], cost)  # colours vs this
+        matrix = derived(frame, spec, "cost", lambda: overview.cost_matrix(totals, cost), cost)
         title = f"{fmt.label(cost)} by platform and device{fmt.estimated_note([cost], estimated)}"
         title += " (colour: vs overall, grey within ±5%)"
-        layout.chart(base_charts.difference_heatmap, overview.cost_matrix(totals, cost), cost, title, overall)
+        layout.chart(base_charts.difference_heatmap, matrix, cost, title, overall)
+
+
+def scatter_points(current: pd.DataFrame, totals: pd.DataFrame, level: str) -> tuple[pd.DataFrame, float]:
+    points = overview.spend_conversion_points(current if level == "campaign_day" else totals, level)
+    return points, overview.correlation(points["spend"], points["conversions"])
 
 
 @st.fragment
-def scatter_section(current: pd.DataFrame, totals: pd.DataFrame, dated: bool, estimated: Mapping[str, str]) -> None:
+def scatter_section(
+    frame: pd.DataFrame,
+    spec: CampaignFilter,
+    current: pd.DataFrame,
+    totals: pd.DataFrame,
+    dated: bool,
+    estimated: Mapping[str, str],
+) -> None:
     if dated:  # an undated file's days are one placeholder: per campaign only
         filters.link_choice("ov_lvl", LEVELS, "campaign")
         level = st.radio("Points", LEVELS, format_func=lambda v: v.replace("_", "-"), horizontal=True, key="ov_lvl")
@@ -117,8 +160,7 @@ def scatter_section(current: pd.DataFrame, totals: pd.DataFrame, dated: bool, es
     else:
         level = "campaign"
     if cube.computable(["cpa"], totals.columns):
-        points = overview.spend_conversion_points(current if level == "campaign_day" else totals, level)
-        r = overview.correlation(points["spend"], points["conversions"])
+        points, r = derived(frame, spec, "scatter", lambda: scatter_points(current, totals, level), level)
         note = fmt.estimated_note(["spend", "conversions"], estimated)
         layout.chart(campaign_charts.spend_scatter, points, r, level.replace("_", "-"), note)
     else:
@@ -126,7 +168,11 @@ def scatter_section(current: pd.DataFrame, totals: pd.DataFrame, dated: bool, es
 
 
 def anomalies_section(frame: pd.DataFrame, spec: CampaignFilter, have: pd.Index, estimated: Mapping[str, str]) -> None:
-    flags = campaigns.anomaly_flags(frame, spec) if cube.computable(["cpa"], have) else None
+    flags = (
+        derived(frame, spec, "anomalies", lambda: campaigns.anomaly_flags(frame, spec))
+        if cube.computable(["cpa"], have)
+        else None
+    )
     st.caption(
         f"Each campaign-day against the campaign's own previous {overview.ANOMALY_WINDOW_DAYS} days (the day "
         f"itself excluded), flagged at |z| ≥ {overview.ANOMALY_Z}. Spend: z against those days' mean and spread. "
@@ -156,17 +202,18 @@ spec = filters.campaign_filters(choices, recent_days=kpis.RECENT_DAYS, dated=not
 platform_days = campaigns.platform_day_sums(frame, spec)  # small: tiles and trend come first
 layout.stop_if_empty(platform_days)
 period = kpis.Period(spec.start or platform_days["date"].min(), spec.end or platform_days["date"].max())
-layout.stop_if_empty(kpis.in_period(platform_days, period))
+layout.stop_if_empty(derived(frame, spec, "days in period", lambda: kpis.in_period(platform_days, period)))
 
 have = platform_days.columns
-daily = cube.rollup(platform_days, ["date"])
+daily = derived(frame, spec, "daily", lambda: cube.rollup(platform_days, ["date"]))
 span = kpis.data_span(choices)  # the whole data's days, not the selection's: a paused campaign's zeros are real
 coverage = kpis.previous_coverage(period, span)
 if marks.undated:
     layout.undated_caption(data.campaign_source())
 else:
-    layout.period_caption(data.campaign_source(), period, coverage, not kpis.in_period(daily, coverage.previous).empty)
-comparison = kpis.compare_periods(daily, period, span)
+    previous_days = derived(frame, spec, "previous days", lambda: not kpis.in_period(daily, coverage.previous).empty)
+    layout.period_caption(data.campaign_source(), period, coverage, previous_days)
+comparison = derived(frame, spec, "comparison", lambda: kpis.compare_periods(daily, period, span))
 available = cube.computable(KPI_METRICS, have)
 layout.kpi_row(comparison, KPI_METRICS, available, estimated=estimated, deltas=not marks.undated)
 
@@ -174,12 +221,12 @@ st.subheader("Trend")
 if marks.undated:
     st.info(UNDATED)
 else:
-    trend_section(platform_days, daily, period, estimated)
+    trend_section(frame, spec, platform_days, daily, period, estimated)
 
 day_cube = campaigns.campaign_cube(frame, spec)
-current = kpis.in_period(day_cube, period)
+current = derived(frame, spec, "current", lambda: kpis.in_period(day_cube, period))
 # Period totals without the day: every view below rolls up this small frame, not the daily rows.
-totals = cube.rollup(current, ["platform", "campaign", "device"])
+totals = derived(frame, spec, "totals", lambda: cube.rollup(current, ["platform", "campaign", "device"]))
 has_devices = "device" in day_cube.columns and filters.has_devices(choices)
 
 st.subheader("Breakdowns")
@@ -187,18 +234,19 @@ dims = [d for d in DIMENSIONS if d != "device" or has_devices] + extra_dimension
 breakdown_section(frame, spec, totals, dims, estimated)
 
 st.subheader("Top campaigns by conversion rate")
-top_campaigns_section(totals, estimated)
+top_campaigns_section(frame, spec, totals, estimated)
 
 left, right = st.columns(2)
 with left:
     st.subheader("Cost efficiency")
-    cost_section(totals, has_devices, estimated)
+    cost_section(frame, spec, totals, has_devices, estimated)
 with right:
     st.subheader("Spend vs conversions")
-    scatter_section(current, totals, not marks.undated, estimated)
+    scatter_section(frame, spec, current, totals, not marks.undated, estimated)
 
 st.subheader("Meta vs TikTok")
-layout.metrics_by_column(overview.compare_platforms(totals), "meta vs tiktok", estimated)
+sides = derived(frame, spec, "platforms side by side", lambda: overview.compare_platforms(totals))
+layout.metrics_by_column(sides, "meta vs tiktok", estimated)
 
 if not marks.undated:  # the sentence under Trend says why an undated file has none
     st.subheader("Anomalies")

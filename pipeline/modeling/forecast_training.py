@@ -27,13 +27,17 @@ from pipeline.modeling.forecast_scores import coverage_by_spend, evaluate_foreca
 HOLDOUT_FOLDS = 3
 
 
-def holdout_folds(data: pd.DataFrame, folds: int = HOLDOUT_FOLDS) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(train, test) row positions per fold: whole units held out when there are at least two, else rows."""
+def holdout_folds(
+    data: pd.DataFrame, folds: int = HOLDOUT_FOLDS, random_state: int = RANDOM_STATE
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) row positions per fold: whole units held out when there are at least two, else rows.
+    `random_state` shuffles the units; bench/plan_totals_study.py repeats the split with other shuffles, since
+    one fold's plan totals are one draw of its units' effects."""
     if "unit" in data.columns and data["unit"].nunique() >= 2:
         # Shuffled: in name order, folds of equal-sized units would each hold out one ad set whole.
-        splitter = GroupKFold(min(folds, data["unit"].nunique()), shuffle=True, random_state=RANDOM_STATE)
+        splitter = GroupKFold(min(folds, data["unit"].nunique()), shuffle=True, random_state=random_state)
         return list(splitter.split(data, groups=data["unit"]))
-    return list(KFold(folds, shuffle=True, random_state=RANDOM_STATE).split(data))
+    return list(KFold(folds, shuffle=True, random_state=random_state).split(data))
 
 
 def pooled_scores(data: pd.DataFrame, progress: Progress | None = None, folds: int = HOLDOUT_FOLDS) -> dict[str, Any]:

@@ -19,6 +19,7 @@ import functools
 import logging
 import os
 import sys
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -253,6 +254,15 @@ def _predicted_frame(dates: pd.DatetimeIndex, draws: np.ndarray) -> pd.DataFrame
     )
 
 
+def _stdout_kept_clean() -> contextlib.AbstractContextManager[object]:
+    """PyMC draws a progress bar on stdout after sampling whatever it is told, and the CLI's stdout is its JSON: on
+    the main thread stdout goes to stderr meanwhile. sys.stdout is one for the whole process, so a fit on another
+    thread (the app's background fit) leaves it alone: swapping it there would steal a concurrent CLI's output."""
+    if threading.current_thread() is threading.main_thread():
+        return contextlib.redirect_stdout(sys.stderr)
+    return contextlib.nullcontext()
+
+
 def fit_mmm(dataset: MmmDataset, settings: SamplerSettings | None = None, calibrate: bool = True) -> MmmPosterior:
     """Fit on all days but the last HOLDOUT_DAYS (kept to measure the forecast error), return the draws."""
     settings = settings or SamplerSettings()
@@ -265,8 +275,7 @@ def fit_mmm(dataset: MmmDataset, settings: SamplerSettings | None = None, calibr
     y = dataset.revenue.iloc[:train_days].reset_index(drop=True).rename("revenue")
     mmm = _build(dataset, train, y)
     calibrated = _add_calibration(mmm, dataset, train_days) if calibrate else []
-    # PyMC draws a progress bar on stdout after sampling whatever it is told; stdout is the CLI's JSON.
-    with contextlib.redirect_stdout(sys.stderr):
+    with _stdout_kept_clean():
         mmm.fit(
             train,
             y,

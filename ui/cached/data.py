@@ -16,6 +16,7 @@ from pipeline import config
 from pipeline.campaigns import cube_store
 from pipeline.inputs import demo
 from pipeline.inputs.combine import Combined, stack_campaigns
+from pipeline.inputs.demo_stamp import files_signature
 from pipeline.inputs.ingest.load import IngestResult, ingest
 from pipeline.inputs.ingest.vocabulary import SOURCE_COLUMN
 from pipeline.scale import campaign_sums
@@ -87,8 +88,16 @@ def _demo_influencer_tables(directory: str) -> dict[str, pd.DataFrame]:
 def ensure_demo_data() -> None:
     """Generate the demo data when data/ is missing, and repair it when a file is visibly broken (the quick
     check reads only file headers and tails; the demo loaders catch what only a full read shows)."""
-    if demo.quick_demo_data_problem(config.data_dir()) is not None:
+    directory = config.data_dir()
+    signature = repr(sorted(files_signature(directory).items()))
+    if _quick_problem(str(directory), signature) is not None:
         _repair_demo_data()
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _quick_problem(directory: str, signature: str) -> str | None:
+    # Every rerun of every page asks; the files' sizes and times say whether the answer can have changed.
+    return demo.quick_demo_data_problem(Path(directory))
 
 
 def _repair_demo_data() -> None:

@@ -39,6 +39,7 @@ class FitJob:
     """One background job: the data set it lined up, then its fit, or the one sentence why it could not."""
 
     label: str
+    key: str  # what the job was started for (the data set), so its results can be cached per job
     started: float = field(default_factory=time.monotonic)
     dataset: MmmDataset | None = None
     posterior: MmmPosterior | None = None
@@ -79,7 +80,7 @@ def _run(job: FitJob, build: Callable[[], MmmDataset], models_dir: Path | None) 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _job(key: str, _build: Callable[[], MmmDataset], models_dir: str | None, label: str) -> FitJob:
     """Start the job for this data set once per process; later calls return the same job."""
-    job = FitJob(label=label)
+    job = FitJob(label=label, key=key)
     folder = Path(models_dir) if models_dir else None
     name = f"mmm-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
     job.thread = threading.Thread(target=_run, args=(job, _build, folder), name=name, daemon=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 
@@ -36,6 +37,31 @@ def other_data() -> pd.DataFrame:
 def held_out_scores(other_data: pd.DataFrame) -> dict:
     """Scores on units held out whole, pooled over the folds (what `train` reports)."""
     return forecast_training.pooled_scores(other_data, folds=5)
+
+
+PLAN_TOTAL_SHUFFLES = 3  # shuffles of train's GroupKFold(3): 9 folds, each one draw of held-out units
+
+
+@pytest.fixture(scope="module")
+def plan_total_draws(other_data: pd.DataFrame) -> pd.DataFrame:
+    """Per fold of PLAN_TOTAL_SHUFFLES shuffles of train's split, target and method, the share of held-out days
+    whose total lies in its interval: as calibrated, with independent lines and with the lines' bounds summed."""
+    known = forecast.known_categories(other_data, features.FORECAST_CATEGORICAL)
+    methods = {"independent": ((0.0, 0.0), (0.0, 0.0)), "summed": ((1.0, 1.0), (1.0, 1.0))}
+    rows = []
+    for shuffle in range(PLAN_TOTAL_SHUFFLES):
+        for train, test in forecast_training.holdout_folds(other_data, random_state=forecast.RANDOM_STATE + shuffle):
+            model = forecast.fit_forecaster(other_data.iloc[train], known=known)
+            variants = {"calibrated": model} | {
+                name: dataclasses.replace(model, total_correlation=dict.fromkeys(model.targets, correlation))
+                for name, correlation in methods.items()
+            }
+            for name, variant in variants.items():
+                for target, scores in forecast_scores.evaluate_totals(variant, other_data.iloc[test]).items():
+                    rows.append(
+                        {"shuffle": shuffle, "method": name, "target": target, "coverage": scores["coverage_90"]}
+                    )
+    return pd.DataFrame(rows)
 
 
 def line(spend: float, **overrides: str) -> pd.DataFrame:
@@ -81,14 +107,22 @@ def test_held_out_units_with_new_category_combinations_are_predicted_from_main_e
         assert held_out_scores["targets"][target]["r2"] >= 0.6, (target, held_out_scores["targets"][target])
 
 
-def test_plan_totals_cover_90_percent_of_held_out_days(held_out_scores: dict) -> None:
-    """Each fold's held-out lines summed per day (about 27 lines a day): the total's interval, not the lines'."""
-    coverage = {target: values["coverage_90"] for target, values in held_out_scores["plan_totals"].items()}
-    # Root of summed squares covered 0.46-0.86 here. Each fold is one draw of its units' own effects (5 draws),
-    # so one target's total swings with the split (0.80-0.98 per target seen over two fold seeds); the mean
-    # over targets is the stable figure.
-    assert all(0.75 <= c <= 0.99 for c in coverage.values()), coverage
-    assert 0.85 <= np.mean(list(coverage.values())) <= 0.95, coverage
+def test_plan_totals_cover_90_percent_of_held_out_days(plan_total_draws: pd.DataFrame) -> None:
+    """Each fold's held-out lines summed per day (about 16 units, 48 lines a day): the total's interval, not the
+    lines'. A fold's units keep their own effects (and the fold model's bias on them) on every day, so one fold
+    is one draw: over 90 folds of three seeds its coverage ranged 0.04-1.00, while each seed's mean over 30 folds
+    was 0.85-0.94 and the mean over all 0.898 (bench/plan_totals_study.py). So only a mean over many draws can
+    be held to 0.85-0.95. Over these 9 folds and 5 targets the mean's standard deviation is about 0.023 (the
+    spread of the study's split means on this seed, over three splits): 0.85-0.95 is about two either side. One
+    target's mean over 9 folds has one of 0.04-0.06, so its lower bound sits three of those below 0.90."""
+    calibrated = plan_total_draws[plan_total_draws["method"] == "calibrated"]
+    by_target = calibrated.groupby("target")["coverage"].mean()
+    assert 0.85 <= calibrated["coverage"].mean() <= 0.95, by_target.to_dict()
+    assert by_target.between(0.72, 1.0).all(), by_target.to_dict()
+    # The same draws with the lines taken as independent (the root of summed squares, what plan totals used
+    # before) under-cover; with the lines' bounds added up they over-cover.
+    methods = plan_total_draws.groupby("method")["coverage"].mean()
+    assert methods["independent"] < 0.8 and methods["summed"] > 0.97, methods.to_dict()
 
 
 def test_predictions_never_fall_and_track_the_truth_within_the_data(model: forecast.Forecaster) -> None:
