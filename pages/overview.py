@@ -15,7 +15,7 @@ from pipeline.filters import CampaignFilter, apply_campaign_filter, extra_dimens
 from pipeline.inputs import provenance
 from ui import filters, layout
 from ui import format as fmt
-from ui.cached import breakdowns, campaigns, data
+from ui.cached import campaigns, data
 from ui.cached.views import derived
 from ui.charts import base as base_charts
 from ui.charts import campaigns as campaign_charts
@@ -69,8 +69,12 @@ def trend_section(
     layout.chart(campaign_charts.trend_line, trend, metric, freq, "platform" if split else None, partial, note)
 
 
-def ranked_by(table: pd.DataFrame, column: str) -> pd.DataFrame:
-    return table.sort_values(column, ascending=False)
+def ranked_breakdown(
+    frame: pd.DataFrame, spec: CampaignFilter, totals: pd.DataFrame, dim: str, keys: list[str], by: str
+) -> pd.DataFrame:
+    # The cube has no extra columns (age, gender, source): those come from the filtered rows (uploads, small enough).
+    rows = totals if dim in DIMENSIONS else apply_campaign_filter(frame, spec)
+    return cube.kpi_table(rows, keys).sort_values(by, ascending=False)
 
 
 @st.fragment
@@ -86,11 +90,9 @@ def breakdown_section(
     filters.mirror_choice("ov_dim", dim, "platform")
     filters.mirror_choice("ov_shown", shown, columns[-1])
     keys = ["platform", "campaign"] if dim == "campaign" else [dim]
-    # The cube has no extra columns (age, gender, source): those come from the filtered rows.
-    if dim in DIMENSIONS:
-        ranked = derived(frame, spec, "breakdown", lambda: ranked_by(cube.kpi_table(totals, keys), columns[0]), dim)
-    else:
-        ranked = ranked_by(breakdowns.dimension_table(frame, spec, dim), columns[0])
+    ranked = derived(
+        frame, spec, "breakdown", lambda: ranked_breakdown(frame, spec, totals, dim, keys, columns[0]), dim
+    )
     title = f"{fmt.label(shown)} by {fmt.label(dim).lower()}{fmt.estimated_note([shown], estimated)}"
     title += f" (the 15 biggest by {columns[0]})" if len(ranked) > 15 else ""
     layout.chart(base_charts.bar_by, ranked.head(15), dim, shown, title, horizontal=dim == "campaign")
@@ -132,7 +134,7 @@ def cost_section(
     elif not cost:
         st.info("This data has no cost inputs for a platform x device view.")
     else:
-        overall = derived(frame, spec, "overall", lambda: kpis.kpi_totals(totals)[cost], cost)  # colours vs this
+        overall = derived(frame, spec, "overall", lambda: kpis.kpi_totals(totals))[cost]  # colours vs this
         matrix = derived(frame, spec, "cost", lambda: overview.cost_matrix(totals, cost), cost)
         title = f"{fmt.label(cost)} by platform and device{fmt.estimated_note([cost], estimated)}"
         title += " (colour: vs overall, grey within ±5%)"

@@ -89,9 +89,13 @@ def ensure_demo_data() -> None:
     """Generate the demo data when data/ is missing, and repair it when a file is visibly broken (the quick
     check reads only file headers and tails; the demo loaders catch what only a full read shows)."""
     directory = config.data_dir()
-    signature = repr(sorted(files_signature(directory).items()))
-    if _quick_problem(str(directory), signature) is not None:
+    if _quick_problem(str(directory), demo_files_key(directory)) is not None:
         _repair_demo_data()
+
+
+def demo_files_key(directory: Path) -> str:
+    """The demo files' sizes and modification times as a cache key: it changes whenever one is written."""
+    return repr(sorted(files_signature(directory).items()))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

@@ -21,7 +21,6 @@ import pandas as pd
 import streamlit as st
 
 from pipeline import config
-from pipeline.inputs.demo_stamp import files_signature
 from ui import upload
 from ui.cached import data
 
@@ -103,7 +102,7 @@ def folder_source() -> MmmSource:
 
     data.ensure_demo_data()
     directory = config.data_dir()
-    key = f"folder:{directory}:{sorted(files_signature(directory).items())}"
+    key = f"folder:{directory}:{data.demo_files_key(directory)}"
     job = _job(
         key, lambda: mmm.dataset_from_folder(directory), str(config.models_dir()), f"the data folder ({directory.name})"
     )
