@@ -11,8 +11,8 @@ Welch t-test p-value (pipeline.influencers.statistics). Users seen in both group
 The report also holds the estimate stratified by influencer (pipeline.influencers.stratified), which corrects the
 pooled control mean for uneven splits, and the guardrails that decide whether the data can carry a verdict at all
 (pipeline.influencers.guardrails).
-Validation, payout apportioning and the revenue distribution are in pipeline.influencers.tracking; the
-verdict's wording in pipeline.influencers.verdict.
+Validation, payout apportioning and the revenue distribution are in pipeline.influencers.tracking; what a scope
+holds against the whole data in pipeline.influencers.scope; the verdict's wording in pipeline.influencers.verdict.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.influencers.guardrails import Guardrail, run_guardrails
+from pipeline.influencers.scope import BREAKDOWNS, Reference, prepare_scope, whole_slices
 from pipeline.influencers.statistics import (
     BOOTSTRAP_SEED,
     CONFIDENCE,
@@ -38,31 +39,18 @@ from pipeline.influencers.statistics import (
     srm_p_value,
     welch_p_value,
 )
-from pipeline.influencers.stratified import StratifiedEstimate, bootstrap_stratified
+from pipeline.influencers.stratified import STRATUM, StratifiedEstimate, bootstrap_stratified
 from pipeline.influencers.tracking import (
     CONTROL,
     EXPOSED,
-    REQUIRED_TRACKING,
     apportioned_payout,
     buyer_revenue_histogram,
     buyer_summary,
-    contaminated_user_ids,
-    payout_per_exposed_user,
     user_revenue,
-    validate_payouts,
-    validate_tracking,
 )
 from pipeline.kpis import safe_divide
 
 SMALL_GROUP = 30  # below this many users in a group the bootstrap interval is fragile
-
-# breakdown name -> tracking column
-BREAKDOWNS: dict[str, str] = {
-    "influencer": "influencer_id",
-    "campaign": "campaign",
-    "product": "product",
-    "platform": "source",
-}
 
 BREAKDOWN_COLUMNS = (
     "label",
@@ -289,57 +277,6 @@ def _report_warnings(
     return (*warnings, *overall.warnings)
 
 
-def whole_slices(clean: pd.DataFrame, reference_clean: pd.DataFrame, column: str) -> frozenset[object]:
-    """The values of `column` whose every clean reference row is in `clean` (a subset of the reference's rows):
-    those slices hold exactly the same users and revenue in the scope as in the whole data."""
-    if column not in reference_clean.columns:
-        return frozenset()
-    here = clean[column].value_counts()
-    there = reference_clean[column].value_counts().reindex(here.index)
-    return frozenset(here.index[here.to_numpy() == there.to_numpy()])
-
-
-@dataclass(frozen=True)
-class _Scope:
-    """The validated scope and what every comparison in it shares."""
-
-    tracking: pd.DataFrame
-    clean: pd.DataFrame  # the scope without users seen in both groups
-    reference_clean: pd.DataFrame
-    per_user_payout: pd.Series
-    payout: float  # apportioned to the scope, plus the payouts with no exposed users to apportion to
-    contaminated_in_scope: int
-    unapportioned: int
-
-
-def _prepare(
-    tracking: pd.DataFrame,
-    payouts: pd.DataFrame,
-    reference: pd.DataFrame | None,
-    breakdowns: tuple[str, ...],
-    reusing: bool,
-) -> _Scope:
-    """Validate the tables, drop users seen in both groups (found in the reference) and apportion payouts."""
-    tracking = validate_tracking(tracking[_needed_columns(tracking, breakdowns)])
-    payouts = validate_payouts(payouts)
-    if reference is None:
-        reference = tracking
-    else:  # the breakdown columns too when reusing: whole_slices counts the reference's rows per slice
-        reference = validate_tracking(reference[_needed_columns(reference, breakdowns if reusing else ())])
-    contaminated = contaminated_user_ids(reference)
-    in_scope = tracking["user_id"].isin(contaminated)
-    contaminated_in_scope = int(pd.unique(tracking.loc[in_scope, "user_id"]).size)
-    clean = tracking[~in_scope] if contaminated_in_scope else tracking
-    reference_clean = reference[~reference["user_id"].isin(contaminated)] if contaminated.size else reference
-    per_user_payout = payout_per_exposed_user(payouts, reference_clean)
-    unapportioned = per_user_payout.isna()
-    payout = float(apportioned_payout(clean, per_user_payout, ()).iloc[0])
-    payout += float(payouts.groupby("influencer_id")["total_payout"].sum()[unapportioned].sum())
-    return _Scope(
-        tracking, clean, reference_clean, per_user_payout, payout, contaminated_in_scope, int(unapportioned.sum())
-    )
-
-
 def available_breakdowns(columns: pd.Index | list[str]) -> tuple[str, ...]:
     """The BREAKDOWNS names whose tracking column is among `columns`, in BREAKDOWNS order."""
     present = set(columns)
@@ -350,7 +287,7 @@ def scope_breakdown(
     tracking: pd.DataFrame,
     payouts: pd.DataFrame,
     name: str,
-    reference: pd.DataFrame | None = None,
+    reference: pd.DataFrame | Reference | None = None,
     influencers: pd.DataFrame | None = None,
     n_resamples: int = N_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
@@ -360,7 +297,7 @@ def scope_breakdown(
     one breakdown at a time. `reuse` is that breakdown of the whole data's report (see analyse). None when the
     column is absent or a group is empty in the scope (analyse then has no breakdowns either)."""
     column = BREAKDOWNS[name]
-    scope = _prepare(tracking, payouts, reference, (name,), reuse is not None)
+    scope = prepare_scope(tracking, payouts, reference, (name,), reuse is not None)
     if column not in scope.clean.columns:
         return None
     group = scope.clean.drop_duplicates("user_id")["group"].to_numpy()
@@ -370,38 +307,49 @@ def scope_breakdown(
     return breakdown(scope.clean, column, scope.per_user_payout, influencers, n_resamples, seed, reuse, whole)
 
 
-def _needed_columns(tracking: pd.DataFrame, breakdowns: tuple[str, ...]) -> list[str]:
-    """Required columns (missing ones are left for validation to report) plus present breakdown columns."""
-    wanted = [*REQUIRED_TRACKING, *(BREAKDOWNS[name] for name in breakdowns)]
-    return [c for c in dict.fromkeys(wanted) if c in tracking.columns]
+def _stratified(
+    clean: pd.DataFrame,
+    reference_clean: pd.DataFrame,
+    per_user_payout: pd.Series,
+    n_resamples: int,
+    seed: int,
+    reuse: IncrementalityReport | None,
+) -> StratifiedEstimate:
+    """The estimate stratified by influencer, copying the draws of influencers the scope holds whole from `reuse`."""
+    kept = None if reuse is None or reuse.stratified is None else reuse.stratified.draws
+    whole = whole_slices(clean, reference_clean, STRATUM) if kept else frozenset()
+    by_influencer = user_revenue(clean, (STRATUM,))
+    stratum_payouts = apportioned_payout(clean, per_user_payout, (STRATUM,))
+    return bootstrap_stratified(by_influencer, stratum_payouts, n_resamples, seed, reuse=kept, whole=whole)
 
 
 def analyse(
     tracking: pd.DataFrame,
     payouts: pd.DataFrame,
-    reference: pd.DataFrame | None = None,
+    reference: pd.DataFrame | Reference | None = None,
     influencers: pd.DataFrame | None = None,
     expected_exposed_share: float = EXPECTED_EXPOSED_SHARE,
     breakdowns: tuple[str, ...] = tuple(BREAKDOWNS),
     n_resamples: int = N_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
     stratify: bool = True,
-    reuse: dict[str, pd.DataFrame] | None = None,
+    reuse: IncrementalityReport | None = None,
 ) -> IncrementalityReport:
     """The full incrementality report for the rows of `tracking` (the scope).
 
-    `reference` (default: `tracking`) is the wider data used to find users in both groups and to
-    apportion payouts; `payouts` lists the influencers in scope. Raises IncrementalityInputError
-    for unusable tables; an empty group gives a report whose `problem` says so. `stratify=False` leaves
-    out the stratified estimate (`stratified` is None), for a caller that does not show it.
+    `reference` (default: `tracking`) is the wider data used to find users in both groups and to apportion
+    payouts, raw or prepared once (scope.prepare_reference); `payouts` lists the influencers in scope. Raises
+    IncrementalityInputError for unusable tables; an empty group gives a report whose `problem` says so.
+    `stratify=False` leaves out the stratified estimate (`stratified` is None), for a caller that does not show it.
 
-    `reuse`: the breakdowns of analyse(reference, all payouts, ...) with the same n_resamples and seed, when
-    `tracking` is a subset of `reference`'s rows and `payouts` holds every in-scope influencer's full payout (as
+    `reuse`: analyse(reference, all payouts, ...) with the same n_resamples and seed, when `tracking` is a subset
+    of `reference`'s rows and `payouts` holds every in-scope influencer's full payout (as
     pipeline.filters.apply_influencer_filter cuts them). A slice the scope holds whole (whole_slices) then
-    has exactly the same users, revenue, payout and bootstrap, so its row is copied instead of recomputed:
-    a platform or influencer pick re-bootstraps only the pooled comparison and the slices it splits.
+    has exactly the same users, revenue, payout and bootstrap, so its breakdown row and its stratum's draws are
+    copied instead of recomputed: a platform or influencer pick re-bootstraps only the pooled comparison and the
+    slices it splits.
     """
-    scope = _prepare(tracking, payouts, reference, breakdowns, reuse is not None)
+    scope = prepare_scope(tracking, payouts, reference, breakdowns, reuse is not None)
     clean, reference_clean, per_user_payout = scope.clean, scope.reference_clean, scope.per_user_payout
     tracking, contaminated_in_scope, payout = scope.tracking, scope.contaminated_in_scope, scope.payout
     users = user_revenue(clean)
@@ -415,13 +363,11 @@ def analyse(
         for name in breakdowns:
             column = BREAKDOWNS[name]
             if column in clean.columns:
-                kept = (reuse or {}).get(name)
+                kept = None if reuse is None else reuse.breakdowns.get(name)
                 whole = whole_slices(clean, reference_clean, column) if kept is not None else frozenset()
                 tables[name] = breakdown(clean, column, per_user_payout, influencers, n_resamples, seed, kept, whole)
         if stratify:
-            by_influencer = user_revenue(clean, ("influencer_id",))
-            stratum_payouts = apportioned_payout(clean, per_user_payout, ("influencer_id",))
-            stratified = bootstrap_stratified(by_influencer, stratum_payouts, n_resamples, seed)
+            stratified = _stratified(clean, reference_clean, per_user_payout, n_resamples, seed, reuse)
     users_in_scope = int(pd.unique(tracking["user_id"]).size)
     basis, buyers = power_basis(exposed, control), buyer_summary(users)
     checks = (srm_p, expected_exposed_share, contaminated_in_scope, users_in_scope, buyers, basis)

@@ -19,7 +19,7 @@ BOOTSTRAP_SEED = 20_250_901  # fixed, so the same data always gives the same int
 EXPECTED_EXPOSED_SHARE = 0.5  # the demo randomises users 50/50
 SRM_ALERT_P = 0.001  # the usual sample-ratio-mismatch failure level: below it the split is broken
 SRM_FLAG_P = 0.05  # below it (and above SRM_ALERT_P) the split is borderline: shown next to the verdict
-BLOCK_DRAWS = 4_000_000  # random indices drawn at once: bounds memory at ~64 MB per block
+BLOCK_DRAWS = 262_144  # random indices drawn at once: a few MB, so each block stays in cache
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def resampled_means(values: np.ndarray, n_resamples: int, rng: np.random.Generat
     Exact, and fast on zero-heavy revenue: each draw lands on a non-zero user with probability
     m/n, so the number K of such draws is Binomial(n, m/n) and the resample sum is the sum of K
     uniform draws among the m non-zero values; zero draws add nothing and are never materialised.
-    Indices are drawn in blocks of about BLOCK_DRAWS. An empty array gives NaN.
+    Indices are drawn in blocks of about BLOCK_DRAWS into one reused buffer. An empty array gives NaN.
     """
     n = values.size
     if n == 0:
@@ -54,13 +54,15 @@ def resampled_means(values: np.ndarray, n_resamples: int, rng: np.random.Generat
     hits = np.full(n_resamples, n, dtype=np.int64) if m == n else rng.binomial(n, m / n, size=n_resamples)
     sums = np.empty(n_resamples)
     per_block = max(1, BLOCK_DRAWS // max(1, int(hits.max())))
+    buffer = np.empty(min(int(hits.sum()), per_block * int(hits.max())))
     for start in range(0, n_resamples, per_block):
         counts = hits[start : start + per_block]
         total = int(counts.sum())
         if total == 0:
             sums[start : start + counts.size] = 0.0
             continue
-        drawn = np.take(nonzero, rng.integers(0, m, size=total))
+        # The indices lie in [0, m): "clip" changes none of them and skips the bounds check, a third of the cost.
+        drawn = np.take(nonzero, rng.integers(0, m, size=total), out=buffer[:total], mode="clip")
         offsets = np.cumsum(counts) - counts
         filled = counts > 0
         # Only non-empty segments: their offsets rise strictly, so each sums exactly its own draws.

@@ -9,14 +9,18 @@ proportions than the exposed mean does: Simpson's paradox. Per stratum i (an inf
     iROAS = incremental revenue / Σ_i payout_i
 
 Strata without exposed or control users cannot be compared: they are left out (their payout too) and counted.
-Interval: a stratified bootstrap (users resampled within each group of each stratum, fixed seed) in memory, or a
-normal approximation from per-stratum sums at scale, var = Σ_i n1_i² (s1_i²/n1_i + s0_i²/n0_i).
+Interval: a stratified bootstrap (users resampled within each group of each stratum) in memory, or a normal
+approximation from per-stratum sums at scale, var = Σ_i n1_i² (s1_i²/n1_i + s0_i²/n0_i). Each stratum draws from its
+own generator, seeded by the fixed seed and the stratum's id: the strata stay independent, and a stratum with the
+same users gives the same draws in any scope, so a filter that keeps an influencer whole reuses its draws.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -35,6 +39,7 @@ from pipeline.kpis import safe_divide
 STRATUM = "influencer_id"
 # Per-stratum sizes, revenue means and ddof=1 variances, and the payout charged to the stratum.
 STRATUM_COLUMNS = ("n1", "n0", "r1", "r0", "var1", "var0", "payout")
+KEPT_DRAWS = 4_000_000  # per-stratum draws kept for reuse up to this many numbers (32 MB), strata × resamples
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,8 @@ class StratifiedEstimate:
     left_out_exposed_users: int
     method: str  # "bootstrap" or "normal"
     confidence: float = CONFIDENCE
+    # Per comparable stratum, its bootstrap incremental revenue draws (see stratum_draws); empty when not kept.
+    draws: Mapping[object, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
 
 def stratum_table(users: pd.DataFrame, payouts: pd.Series) -> pd.DataFrame:
@@ -75,7 +82,13 @@ def _point(table: pd.DataFrame) -> tuple[float, float]:
     return incremental, float((table["r0"] * table["n1"]).sum())
 
 
-def _estimate(table: pd.DataFrame, interval: tuple[float, float], method: str, confidence: float) -> StratifiedEstimate:
+def _estimate(
+    table: pd.DataFrame,
+    interval: tuple[float, float],
+    method: str,
+    confidence: float,
+    draws: Mapping[object, np.ndarray] | None = None,
+) -> StratifiedEstimate:
     comparable = table[(table["n1"] > 0) & (table["n0"] > 0)]
     left_out = table[(table["n1"] == 0) | (table["n0"] == 0)]
     incremental, counterfactual = _point(comparable) if len(comparable) else (math.nan, math.nan)
@@ -94,6 +107,7 @@ def _estimate(table: pd.DataFrame, interval: tuple[float, float], method: str, c
         left_out_exposed_users=int(left_out["n1"].sum()),
         method=method,
         confidence=confidence,
+        draws=draws or {},
     )
 
 
@@ -116,32 +130,52 @@ def normal_stratified(table: pd.DataFrame, confidence: float = CONFIDENCE) -> St
     return _estimate(table, interval, "normal", confidence)
 
 
+def stratum_generator(seed: int, stratum: object) -> np.random.Generator:
+    """The generator of one stratum: from the fixed seed and a stable hash of the stratum's id (str(), so 7 and
+    np.int64(7) agree), independent of which other strata are in the scope."""
+    return np.random.default_rng([seed, zlib.crc32(str(stratum).encode())])
+
+
+def stratum_draws(revenue: np.ndarray, group: np.ndarray, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """One stratum's bootstrap incremental revenue: (resampled r1 − resampled r0) · n1."""
+    exposed = revenue[group == EXPOSED]
+    gap = resampled_means(exposed, n_resamples, rng) - resampled_means(revenue[group == CONTROL], n_resamples, rng)
+    return gap * exposed.size
+
+
 def bootstrap_stratified(
     users: pd.DataFrame,
     payouts: pd.Series,
     n_resamples: int = N_RESAMPLES,
     seed: int = BOOTSTRAP_SEED,
     confidence: float = CONFIDENCE,
+    reuse: Mapping[object, np.ndarray] | None = None,
+    whole: frozenset[object] = frozenset(),
 ) -> StratifiedEstimate:
     """The stratified estimate with a stratified percentile bootstrap: users resampled within each group of each
     comparable stratum (sizes fixed), the strata's incremental revenues summed per resample. `users` is
-    user_revenue(clean, (STRATUM,)); `payouts` the payout charged per influencer."""
+    user_revenue(clean, (STRATUM,)); `payouts` the payout charged per influencer.
+
+    `reuse`: the `draws` of an estimate with the same n_resamples and seed on data holding every stratum in `whole`
+    with exactly the same users (incrementality.whole_slices); those strata's draws are copied, not redrawn, and
+    are what this call would draw. The result keeps its draws while strata × n_resamples ≤ KEPT_DRAWS."""
     table = stratum_table(users, payouts)
     comparable = table[(table["n1"] > 0) & (table["n0"] > 0)]
     payout = float(comparable["payout"].sum())
-    interval = (math.nan, math.nan)
+    interval, draws = (math.nan, math.nan), {}
     if len(comparable) and payout > 0:
-        rng = np.random.default_rng(seed)
-        draws = np.zeros(n_resamples)
+        kept = reuse or {}
         keep = users[users[STRATUM].isin(comparable.index)]
         for stratum, part in keep.groupby(STRATUM, observed=True, sort=True):
+            if stratum in whole and stratum in kept:
+                draws[stratum] = kept[stratum]
+                continue
             revenue, group = part["revenue"].to_numpy(np.float64), part["group"].to_numpy()
-            gap = resampled_means(revenue[group == EXPOSED], n_resamples, rng) - resampled_means(
-                revenue[group == CONTROL], n_resamples, rng
-            )
-            draws += gap * comparable.at[stratum, "n1"]
-        interval = percentile_interval(draws / payout, confidence)
-    return _estimate(table, interval, "bootstrap", confidence)
+            draws[stratum] = stratum_draws(revenue, group, n_resamples, stratum_generator(seed, stratum))
+        interval = percentile_interval(np.sum(list(draws.values()), axis=0) / payout, confidence)
+    if len(draws) * n_resamples > KEPT_DRAWS:
+        draws = {}
+    return _estimate(table, interval, "bootstrap", confidence, draws)
 
 
 def as_record(estimate: StratifiedEstimate | None) -> dict[str, object] | None:

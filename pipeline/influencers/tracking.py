@@ -105,10 +105,16 @@ def _exposed_counts(clean: pd.DataFrame, by: tuple[str, ...]) -> pd.Series:
     return exposed.groupby(keys, observed=True).size()
 
 
-def payout_per_exposed_user(payouts: pd.DataFrame, reference_clean: pd.DataFrame) -> pd.Series:
-    """Each influencer's payout divided by its clean exposed users in the reference (index: influencer_id)."""
+def exposed_users_per_influencer(clean: pd.DataFrame) -> pd.Series:
+    """Distinct exposed users per influencer (index: influencer_id): the denominator of payout_per_exposed_user."""
+    return _exposed_counts(clean, ())
+
+
+def payout_per_exposed_user(payouts: pd.DataFrame, exposed_users: pd.Series) -> pd.Series:
+    """Each influencer's payout divided by its clean exposed users in the reference (`exposed_users`, from
+    exposed_users_per_influencer of the clean reference; index: influencer_id)."""
     per_influencer = payouts.groupby("influencer_id")["total_payout"].sum()
-    users = _exposed_counts(reference_clean, ())
+    users = exposed_users
     return pd.Series(safe_divide(per_influencer, users.reindex(per_influencer.index)), index=per_influencer.index)
 
 

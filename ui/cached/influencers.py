@@ -1,8 +1,9 @@
 """The cached incrementality report, computed locally or in a configured backend.
 
-Per data set, the report on the whole data is computed once and shared read-only; a filter's report copies the
-breakdown rows of every slice the filter keeps whole from it (incrementality.analyse's `reuse`), so a platform or
-influencer pick bootstraps only the pooled comparison and the slices it splits. The Influencers page asks for a
+Per data set, the whole tracking table is validated once and the report on the whole data is computed once, both
+shared read-only; a filter's report copies the breakdown rows and stratified draws of every slice the filter keeps
+whole from it (incrementality.analyse's `reuse`), so a platform or influencer pick bootstraps only the pooled
+comparison and the slices it splits. The Influencers page asks for a
 light report (the pooled comparison and the per-influencer rows, no stratified estimate and no other breakdowns):
 its first paint per new filter bootstraps one pooled comparison, not the Incrementality page's whole report.
 Intervals stay the exact bootstrap with N_RESAMPLES resamples everywhere; nothing is approximated.
@@ -17,7 +18,7 @@ import streamlit as st
 
 from pipeline import config
 from pipeline.filters import InfluencerFilter, apply_influencer_filter
-from pipeline.influencers import incrementality
+from pipeline.influencers import incrementality, scope
 from pipeline.scale import backends, sums_stats
 from ui.cached.data import UPLOADED_INFLUENCERS_KEY, configured_backend
 
@@ -48,6 +49,12 @@ FILTERED_PARTS: dict[str, dict[str, Any]] = {
 }
 
 
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _reference(data_key: str, _tables: dict[str, pd.DataFrame]) -> scope.Reference:
+    """The whole tracking table validated and cleaned once per data set: each filter then handles only its rows."""
+    return scope.prepare_reference(_tables["tracking"])
+
+
 @st.cache_resource(max_entries=8, ttl=3600, show_spinner="Computing incrementality (bootstrap)…")
 def _whole_data_report(
     data_key: str, kind: str, _tables: dict[str, pd.DataFrame]
@@ -55,7 +62,7 @@ def _whole_data_report(
     return incrementality.analyse(
         _tables["tracking"],
         _tables["payouts"],
-        reference=_tables["tracking"],
+        reference=_reference(data_key, _tables),
         influencers=_tables["influencers"],
         **WHOLE_PARTS[kind],
     )
@@ -77,9 +84,9 @@ def _incrementality_report(
     return incrementality.analyse(
         scoped["tracking"],
         scoped["payouts"],
-        reference=_tables["tracking"],
+        reference=_reference(data_key, _tables),
         influencers=scoped["influencers"],
-        reuse=whole.breakdowns,
+        reuse=whole,
         **FILTERED_PARTS[kind],
     )
 
@@ -105,7 +112,7 @@ def _breakdown_table(
         scoped["tracking"],
         scoped["payouts"],
         name,
-        reference=_tables["tracking"],
+        reference=_reference(data_key, _tables),
         influencers=scoped["influencers"],
         reuse=whole.breakdowns.get(name),
     )

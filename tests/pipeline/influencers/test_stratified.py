@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -77,7 +78,8 @@ def test_stratified_bootstrap_agrees_with_its_normal_approximation_and_is_seeded
     data = data_generation.influencer_tables(5, n_influencers=20, users_per_influencer=600)
     raw = data["tracking_data"]
     clean = raw[~raw["user_id"].isin(tracking.contaminated_user_ids(raw))]
-    per_user = tracking.payout_per_exposed_user(tracking.validate_payouts(data["payouts"]), clean)
+    exposed_users = tracking.exposed_users_per_influencer(clean)
+    per_user = tracking.payout_per_exposed_user(tracking.validate_payouts(data["payouts"]), exposed_users)
     payouts = tracking.apportioned_payout(clean, per_user, ("influencer_id",))
     users = tracking.user_revenue(clean, ("influencer_id",))
     exact = sf.bootstrap_stratified(users, payouts, n_resamples=2_000)
@@ -90,6 +92,26 @@ def test_stratified_bootstrap_agrees_with_its_normal_approximation_and_is_seeded
     assert abs(normal.iroas_ci_low - exact.iroas_ci_low) <= 0.1 * width
     assert abs(normal.iroas_ci_high - exact.iroas_ci_high) <= 0.1 * width
     assert exact.iroas_ci_low <= data["truth"]["iroas"] <= exact.iroas_ci_high
+
+
+def test_each_stratum_draws_the_same_whatever_other_strata_are_in_scope() -> None:
+    """Per-stratum generators: dropping influencer 3 leaves the draws of 1 and 2 as they were, and the strata are
+    independent: with one seed reused per stratum, strata of the same size draw the same buyer counts and their draws
+    correlate at about 0.55."""
+    rng = np.random.default_rng(0)
+
+    def revenue() -> list[float]:  # 40 buyers in 400 users: the count of buyers drawn drives each resample
+        return [*rng.exponential(20, 40), *[0.0] * 360]
+
+    strata = {i: (revenue(), revenue()) for i in (1, 2, 3)}
+    users = users_frame(strata)
+    payouts = pd.Series({1: 100.0, 2: 100.0, 3: 100.0})
+    every = sf.bootstrap_stratified(users, payouts, n_resamples=500)
+    two = sf.bootstrap_stratified(users[users["influencer_id"] != 3], payouts, n_resamples=500)
+    assert set(every.draws) == {1, 2, 3} and set(two.draws) == {1, 2}
+    for stratum in (1, 2):
+        np.testing.assert_array_equal(two.draws[stratum], every.draws[stratum])
+    assert abs(np.corrcoef(every.draws[1], every.draws[2])[0, 1]) < 0.15
 
 
 def test_stratified_interval_covers_the_truth_in_most_seeds() -> None:
