@@ -227,6 +227,9 @@ def show_result(result: mmm_scenarios.PlanResult) -> None:
         st.info(result.optimum.note)
     for sentence in mmm_scenarios.extrapolation_warnings(summary):
         st.warning(sentence, icon=":material/warning:")
+    losing = mmm_scenarios.break_even_warning(summary)
+    if losing:
+        st.warning(losing, icon=":material/trending_down:")
     tiles = st.columns(5)
     tiles[0].metric("Budget", fmt.compact(summary["budget"], "$"), help=fmt.money(summary["budget"]))
     tiles[1].metric(

@@ -210,6 +210,8 @@ def test_every_mode_shows_what_optimize_and_score_plan_give(plan_env: Path, post
         optimum = optimize(model, mode, budget, target=1.1 if mode != "budget" else 1.0)
         score = score_plan(model, optimum.totals)
         assert_allocation(at, optimum, score)
+        losing, shown = mmm_scenarios.break_even_warning(score.summary), [w.value for w in at.warning]
+        assert losing in shown if losing else not any("next dollar" in w for w in shown), (mode, shown)
         plans = next(d.value for d in at.dataframe if "plan" in d.value.columns).set_index("plan")
         current = score_plan(model, current_mix(model, score.summary["budget"]))
         assert plans.loc["current mix", "predicted_revenue"] == pytest.approx(current.summary["predicted_revenue"])

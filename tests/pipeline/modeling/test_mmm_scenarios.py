@@ -165,6 +165,35 @@ def test_extrapolation_warnings_name_the_factor_and_the_days() -> None:
     ]
 
 
+def test_break_even_warning_names_the_channels_whose_next_dollar_loses() -> None:
+    def line(channel: str, spend: float, mroas: float) -> dict[str, Any]:
+        return {"channel": channel, "spend": spend, "mroas": mroas}
+
+    every = [line("Meta", 100.0, 0.87), line("TikTok", 50.0, 0.65), line("Influencers", 0.0, 0.1)]
+    assert mmm_scenarios.break_even_warning({"allocation": every}) == (
+        "At this plan the next dollar in every funded channel brings back less than $1 of incremental revenue "
+        "(marginal ROAS 0.65x to 0.87x): the last dollars there do not pay for themselves on revenue. "
+        '"Largest budget with marginal ROAS ≥ target" finds the budget whose next dollar still does.'
+    )
+    some = [line("Meta", 100.0, 1.43), line("Instagram", 50.0, 0.88), line("TikTok", 50.0, 0.94)]
+    assert mmm_scenarios.break_even_warning({"allocation": some}).startswith(
+        "At this plan the next dollar in Instagram and TikTok brings back less than $1 of incremental revenue "
+        "(marginal ROAS 0.88x to 0.94x)"
+    )
+    # An unfunded channel below 1 and funded channels at or above 1 need no warning.
+    assert mmm_scenarios.break_even_warning({"allocation": [line("Meta", 10.0, 1.0), line("X", 0.0, 0.2)]}) is None
+
+
+def test_the_planner_warns_when_the_fitted_plan_loses_at_the_margin(result: mmm_scenarios.PlanResult) -> None:
+    """On the demo fit, the warning appears exactly when a funded channel's marginal ROAS is below 1."""
+    allocation = result.recommended.summary["allocation"]
+    losing = [line for line in allocation if line["spend"] > 0 and line["mroas"] < 1]
+    sentence = mmm_scenarios.break_even_warning(result.recommended.summary)
+    assert (sentence is not None) == bool(losing)
+    for line in losing:
+        assert sentence is not None and (line["channel"] in sentence or "every funded channel" in sentence)
+
+
 def test_chances_at_the_ends_are_not_certainties() -> None:
     assert [mmm_scenarios.chance_text(p) for p in (0.0, 0.004, 0.5, 0.874, 0.996, 1.0)] == [
         "< 1%", "< 1%", "50%", "87%", "> 99%", "> 99%",
