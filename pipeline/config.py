@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -108,14 +108,20 @@ class BackendSettings:
         return f"{self.kind}{url} (campaigns: {self.campaigns or '-'}, tracking: {self.tracking or '-'})"
 
 
+SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})  # libpq takes a password in the query string too
+
+
 def redact_url(url: str) -> str:
-    """The URL with any password replaced by ***."""
+    """The URL with any password replaced by ***: the one after the user name and any ?password=."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    if parts.password is not None:
+        host = parts.hostname or ""
+        parts = parts._replace(netloc=f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else ""))
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(key.lower() in SECRET_QUERY_KEYS for key, _ in query):
+        hidden = [(key, "***" if key.lower() in SECRET_QUERY_KEYS else value) for key, value in query]
+        parts = parts._replace(query=urlencode(hidden, safe="*"))
+    return urlunsplit(parts)
 
 
 def _read_secrets(path: Path) -> dict[str, Any]:

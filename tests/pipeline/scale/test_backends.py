@@ -216,6 +216,11 @@ def test_the_url_password_is_never_shown() -> None:
     assert "s3cret" not in repr(settings) and "s3cret" not in settings.describe()
     assert "app:***@db.internal:5432" in settings.describe()
     assert config.redact_url("postgresql://db/mart") == "postgresql://db/mart"
+    in_query = "postgresql://app@db.internal/mart?sslmode=require&Password=s3cret&sslpassword=k3y"
+    assert (
+        config.redact_url(in_query) == "postgresql://app@db.internal/mart?sslmode=require&Password=***&sslpassword=***"
+    )
+    assert "s3cret" not in config.BackendSettings(kind="postgres", url=in_query).describe()
 
 
 def test_an_unreachable_database_is_one_sentence_without_the_password() -> None:
