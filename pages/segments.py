@@ -15,7 +15,9 @@ ASSIGNMENT_COLUMNS = ["name", "platform", "label", "spend", "ctr", "cpc", "cpa",
 layout.use_app_navigation()
 st.title("Campaign segments")
 frame = data.campaigns()
-spec = filters.campaign_filters(frame, dated=not provenance.of(frame).undated)
+marks = provenance.of(frame)
+estimated = provenance.estimated_metrics(marks)
+spec = filters.campaign_filters(frame, dated=not marks.undated)
 try:
     result = campaigns.campaign_segments(frame, spec)
 except ValueError as exc:
@@ -32,12 +34,18 @@ st.caption(
         else ""
     )
 )
+if "roi" in estimated:
+    st.warning(
+        f"ROI, one of the four measures behind the segments, rests on an assumption. "
+        f"{fmt.estimated_help('roi', estimated)} Segments that differ in ROI differ by it.",
+        icon=":material/info:",
+    )
 tiles = st.columns(3)
 tiles[0].metric("Segments", result.k, border=True)
 tiles[1].metric("Units segmented", fmt.count(len(result.assignments)), border=True)
 tiles[2].metric("Silhouette", f"{result.score:.3f}", help="−1 to 1; higher means better separated.", border=True)
 
-layout.chart(model_charts.segment_scatter, result.assignments)
+layout.chart(model_charts.segment_scatter, result.assignments, fmt.estimated_note(["roi"], estimated))
 
 st.subheader("Segment profiles")
 st.caption("KPIs of each segment are ratios of its units' sums; share is the segment's part of all spend.")
@@ -47,6 +55,7 @@ layout.data_table(
     PROFILE_COLUMNS,
     formats={"spend_share": "percent"},
     labels={"label": "Segment", "spend_share": "Share of spend"},
+    estimated=estimated,
 )
 
 left, right = st.columns([3, 2])
@@ -55,6 +64,9 @@ layout.chart(model_charts.silhouette_line, result.silhouette, result.k, where=ri
 
 st.subheader("Assignments")
 layout.table(
-    result.assignments, [c for c in ASSIGNMENT_COLUMNS if c in result.assignments], labels={"label": "Segment"}
+    result.assignments,
+    [c for c in ASSIGNMENT_COLUMNS if c in result.assignments],
+    labels={"label": "Segment"},
+    estimated=estimated,
 )
-csv_download(result.assignments, "segment assignments", "Download the assignments (CSV)")
+csv_download(result.assignments, "segment assignments", "Download the assignments (CSV)", estimated=list(estimated))

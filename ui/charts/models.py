@@ -40,8 +40,9 @@ def segment_color(segment: int) -> str:
     return SEGMENT_COLORS[int(segment) % len(SEGMENT_COLORS)]
 
 
-def segment_scatter(assignments: pd.DataFrame) -> go.Figure:
-    """ROI vs CPC per campaign x ad set, coloured by segment, with the unit's name on hover."""
+def segment_scatter(assignments: pd.DataFrame, note: str = "") -> go.Figure:
+    """ROI vs CPC per campaign x ad set, coloured by segment, with the unit's name on hover. `note` is appended to
+    the title (ui.format.estimated_note: what an estimated ROI rests on)."""
     traces = []
     for (segment, label), part in assignments.groupby(["segment", "label"], sort=True):
         marker = {"color": segment_color(segment), "size": 11, "line": {"width": 1, "color": "#FFFFFF"}}
@@ -53,7 +54,7 @@ def segment_scatter(assignments: pd.DataFrame) -> go.Figure:
         traces.append(marker_trace(part, "cpc", "roi", label, marker, hover, **extra))
     return _figure(
         traces,
-        "ROI vs CPC per campaign x ad set",
+        f"ROI vs CPC per campaign x ad set{note}",
         "CPC (spend / clicks, $)",
         "ROI ((revenue − spend) / spend)",
         height=460,
