@@ -109,6 +109,9 @@ class BackendSettings:
 
 
 SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})  # libpq takes a password in the query string too
+# An unreachable PostgreSQL host would otherwise hold a page for libpq's default (no limit); a URL's own
+# connect_timeout wins.
+POSTGRES_CONNECT_TIMEOUT_S = 5
 
 
 def redact_url(url: str) -> str:

@@ -99,6 +99,17 @@ def connect(settings: config.BackendSettings) -> Any:
     raise config.BackendError(f"Unknown backend {settings.kind!r}; use one of {', '.join(config.BACKEND_KINDS)}.")
 
 
+def postgres_parameters(url: str) -> dict[str, Any]:
+    """ibis.postgres.connect's arguments for `url`: everything libpq reads from it (the query's sslmode or
+    password too), the database as `database`, and a connect timeout unless the URL sets one."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    params: dict[str, Any] = dict(conninfo_to_dict(url))
+    params.setdefault("connect_timeout", str(config.POSTGRES_CONNECT_TIMEOUT_S))
+    params["database"] = params.pop("dbname", None)
+    return params
+
+
 def _connect_postgres(url: str) -> Any:
     import ibis
 
@@ -108,10 +119,7 @@ def _connect_postgres(url: str) -> Any:
             f"{config.redact_url(url)} is not a PostgreSQL URL (postgresql://user@host:port/database)."
         )
     try:
-        credentials = {"user": parts.username, "password": parts.password}  # None: libpq's own defaults
-        return ibis.postgres.connect(
-            host=parts.hostname, port=parts.port or 5432, database=parts.path.lstrip("/") or None, **credentials
-        )
+        return ibis.postgres.connect(**postgres_parameters(url))
     except Exception as exc:  # psycopg's errors vary: keep the first line, with the password masked
         raise config.BackendError(
             f"Cannot connect to PostgreSQL at {config.redact_url(url)}: {first_line(exc, url)}"

@@ -44,8 +44,6 @@ CATALOG_TYPES = {
     "time": "timestamp without time zone",
     "blob": "bytea",
 }
-# An unreachable host would otherwise hold a page for libpq's default (no limit); a URL's own connect_timeout wins.
-CONNECT_TIMEOUT_S = 5
 # The advisory lock every writer takes (any fixed number; "wksp" in ASCII, so it is recognisable in pg_locks).
 WRITE_LOCK_KEY = 0x776B7370
 APPLICATION_NAME = "marketing-analytics-workspace"
@@ -72,7 +70,7 @@ def connection_string(url: str) -> str:
     params = conninfo_to_dict(url.strip())
     own = f"-c search_path={PG_SCHEMA} -c lock_timeout={int(LOCK_TIMEOUT_S * 1000)}"
     params["options"] = f"{params.get('options') or ''} {own}".strip()  # later settings win over the URL's
-    params.setdefault("connect_timeout", str(CONNECT_TIMEOUT_S))
+    params.setdefault("connect_timeout", str(config.POSTGRES_CONNECT_TIMEOUT_S))
     params.setdefault("application_name", APPLICATION_NAME)
     return make_conninfo("", **params)
 

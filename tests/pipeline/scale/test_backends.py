@@ -232,6 +232,17 @@ def test_an_unreachable_database_is_one_sentence_without_the_password() -> None:
     assert "s3cret" not in message and "\n" not in message
 
 
+def test_the_url_query_reaches_the_driver_and_a_timeout_bounds_the_wait() -> None:
+    """Everything libpq reads from the URL is passed on (before, only host, port, user, password and database were:
+    ?sslmode= and a password in the query were dropped), and an unreachable host waits at most the timeout."""
+    given = backends.postgres_parameters("postgresql://app@db.internal:6543/mart?sslmode=require&password=s3cret")
+    assert given == {
+        "user": "app", "host": "db.internal", "port": "6543", "database": "mart", "sslmode": "require",
+        "password": "s3cret", "connect_timeout": str(config.POSTGRES_CONNECT_TIMEOUT_S),
+    }  # fmt: skip
+    assert backends.postgres_parameters("postgresql://db/mart?connect_timeout=2")["connect_timeout"] == "2"
+
+
 def test_missing_files_and_urls_are_reported_plainly(duckdb_con: Any, tmp_path: Path) -> None:
     with pytest.raises(config.BackendError, match=r"has no campaigns\.parquet or campaigns\.csv"):
         backends.campaign_table(duckdb_con, config.BackendSettings(campaigns=str(tmp_path)))

@@ -12,7 +12,7 @@ import pytest
 from pipeline import config
 from pipeline.cli import main
 from pipeline.filters import CampaignFilter
-from pipeline.scale import campaign_sums, sums_stats, tracking_sums
+from pipeline.scale import backends, campaign_sums, sums_stats, tracking_sums
 from tests.pipeline.scale.compare import close
 
 DAY = pd.Timestamp("2025-03-14")
@@ -84,3 +84,9 @@ def test_a_missing_warehouse_table_is_one_line(postgres_url: str, capsys: Any) -
     assert main.main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: The backend has no table named 'nope'."]
+
+
+def test_a_url_with_query_settings_connects(postgres_url: str) -> None:
+    url = f"{postgres_url}{'&' if '?' in postgres_url else '?'}sslmode=disable&application_name=dashboard-test"
+    con = backends.connect(config.BackendSettings(kind="postgres", url=url))
+    assert con.raw_sql("SELECT current_setting('application_name')").fetchone()[0] == "dashboard-test"
