@@ -27,6 +27,7 @@ ALERT_COLUMNS = [
     "platform",
     "judged_on",
     "judged_value",
+    "evidence",
     "roas",
     "iroas",
     "iroas_interval",
@@ -95,6 +96,8 @@ with right:
             f"{fmt.count(totals['influencers'])} influencer(s) below {fmt.multiple(threshold)}: paid "
             f"{fmt.money(totals['payout'])} for {fmt.money(totals['revenue'])} of attributed revenue"
             + ("." if caused != caused else f", of which the experiments credit {fmt.money(caused)} as incremental.")
+            + " "
+            + story.evidence_sentence(totals, threshold, numbers["confidence"])
         )
         layout.data_table(alerts, "poor roi alerts", ALERT_COLUMNS, labels=ATTRIBUTED)
 

@@ -120,6 +120,7 @@ METRIC_LABELS: dict[str, str] = {
     "iroas": "iROAS",
     "judged_value": "Judged value",
     "judged_on": "Judged on",
+    "evidence": "How sure",
     "attributed_revenue": "Attributed revenue",
     "incremental_revenue": "Incremental revenue",
     "incremental_share": "Incremental share",

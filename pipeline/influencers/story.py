@@ -10,7 +10,9 @@ users bought beyond the control group, iROAS = (r1 − r0)·n1 / payout, with a 
                                                                      users bought less than the control.
 
 Poor-ROI alerts judge each influencer on one measure: "iroas", "attributed", or "auto" (iROAS where the influencer
-has an experiment, i.e. both exposed and control users and a defined iROAS; attributed ROAS otherwise).
+has an experiment, i.e. both exposed and control users and a defined iROAS; attributed ROAS otherwise). An alert on
+iROAS says how sure it is: whether the whole interval lies below the threshold, or only the point estimate does (a
+single influencer's experiment is small, so most intervals reach the threshold); attributed ROAS has no interval.
 Attributed revenue counts users later excluded from the experiment for sitting in both groups; the experiment
 does not, so the share can sit slightly below what a clean comparison would give.
 """
@@ -29,6 +31,11 @@ from pipeline.text import MISSING, display_decimals, money, undefined
 AUTO, IROAS, ATTRIBUTED = "auto", "iroas", "attributed"
 ALERT_MEASURES = (AUTO, IROAS, ATTRIBUTED)
 MEASURE_NAMES = {IROAS: "iROAS", ATTRIBUTED: "attributed ROAS"}
+# How sure an alert is (the `evidence` column of poor_roi; short, to fit a table cell): the whole iROAS interval
+# below the threshold, the interval reaching it, or attributed ROAS, which has no interval.
+WHOLE_INTERVAL_BELOW = "clearly below"
+INTERVAL_REACHES = "uncertain"
+NO_INTERVAL = "no interval"
 EXPERIMENT_COLUMNS = ("incremental_revenue", "iroas", "iroas_ci_low", "iroas_ci_high", "p_value")
 STORY_COLUMNS = (
     "influencer_id",
@@ -89,12 +96,23 @@ def poor_roi(story: pd.DataFrame, threshold: float, measure: str = AUTO) -> pd.D
     judged = judge(story, measure)
     value = judged["judged_value"]
     alerts = judged[value.notna() & (value < threshold)]
+    alerts = alerts.assign(evidence=alert_evidence(alerts, threshold))
     return alerts.sort_values(["judged_value", "payout"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def alert_evidence(judged: pd.DataFrame, threshold: float) -> np.ndarray:
+    """Per judged influencer: WHOLE_INTERVAL_BELOW when judged on iROAS and its interval's upper end is below
+    `threshold` (the experiment says so), INTERVAL_REACHES when the interval reaches it or is undefined (the
+    influencer could be at or above it), NO_INTERVAL when judged on attributed ROAS."""
+    on_iroas = (judged["judged_on"] == MEASURE_NAMES[IROAS]).to_numpy()
+    below = (judged["iroas_ci_high"].to_numpy(dtype="float64") < threshold) & on_iroas  # NaN compares False
+    return np.where(below, WHOLE_INTERVAL_BELOW, np.where(on_iroas, INTERVAL_REACHES, NO_INTERVAL))
 
 
 def alert_totals(alerts: pd.DataFrame) -> dict[str, float]:
     """What the flagged influencers cost and brought: count, Σpayout, attributed Σrevenue, Σincremental revenue
-    (over those with an experiment), and how many were judged on each measure."""
+    (over those with an experiment), how many were judged on each measure, and how many have their whole iROAS
+    interval below the threshold."""
     tested = alerts["has_experiment"].to_numpy(dtype=bool)
     on_iroas = (alerts["judged_on"] == MEASURE_NAMES[IROAS]).to_numpy() if "judged_on" in alerts else tested
     return {
@@ -104,7 +122,24 @@ def alert_totals(alerts: pd.DataFrame) -> dict[str, float]:
         "incremental_revenue": float(alerts.loc[tested, "incremental_revenue"].sum()) if tested.any() else math.nan,
         "on_iroas": float(on_iroas.sum()),
         "on_attributed": float(len(alerts) - on_iroas.sum()),
+        "whole_interval_below": float((alerts["evidence"] == WHOLE_INTERVAL_BELOW).sum()),
     }
+
+
+def evidence_sentence(totals: Mapping[str, float], threshold: float, confidence: float) -> str:
+    """How many iROAS alerts the experiment backs, for under the alert count: "" without alerts judged on iROAS."""
+    on_iroas, sure = int(totals["on_iroas"]), int(totals["whole_interval_below"])
+    if on_iroas == 0:
+        return ""
+    level, limit = _level(confidence), _times(threshold)
+    has = "has its" if sure == 1 else "have their"
+    sentence = f"Judged on iROAS, {sure} of {on_iroas} {has} whole {level} interval below {limit}"
+    if sure == on_iroas:
+        return sentence + "."
+    return (
+        f"{sentence}; for the other {on_iroas - sure} the interval reaches {limit}, so the experiment cannot tell "
+        f"them from {limit} or more: check those before dropping anyone."
+    )
 
 
 def measure_sentence(story: pd.DataFrame, measure: str) -> str:

@@ -182,6 +182,14 @@ def test_alerts_default_to_iroas_where_an_experiment_exists(
     assert table["iroas_interval"].iloc[0] == fmt.multiple_interval(
         expected["iroas_ci_low"].iloc[0], expected["iroas_ci_high"].iloc[0]
     )
+    # How sure each alert is, and how many the experiment backs: most single-influencer intervals reach 1x.
+    assert table["evidence"].tolist() == expected["evidence"].tolist()
+    sure = int((expected["iroas_ci_high"] < im.POOR_ROAS_THRESHOLD).sum())
+    assert 0 < sure < len(expected)
+    assert at.warning[-1].value.endswith(
+        story.evidence_sentence(story.alert_totals(expected), im.POOR_ROAS_THRESHOLD, experiment.overall.confidence)
+    )
+    assert f"Judged on iROAS, {sure} of {len(expected)} " in at.warning[-1].value
 
 
 def test_without_a_control_group_alerts_use_attributed_roas(tables: dict[str, pd.DataFrame]) -> None:

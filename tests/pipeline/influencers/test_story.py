@@ -97,9 +97,35 @@ def test_alert_totals() -> None:
         "incremental_revenue": 60.0,
         "on_iroas": 1.0,
         "on_attributed": 1.0,
+        "whole_interval_below": 0.0,
     }
     untested = story.poor_roi(story.attributed_vs_incremental(summary(), None), 1.0)
     assert math.isnan(story.alert_totals(untested)["incremental_revenue"])
+
+
+def test_an_iroas_alert_says_whether_its_whole_interval_is_below() -> None:
+    table = story.attributed_vs_incremental(summary(), breakdown())
+    # Ann: iROAS 0.6x, interval 0.2x-1.0x. Below 1.0x only on the point (the interval reaches 1.0x); below 1.1x
+    # with the whole interval. Di is judged on attributed ROAS, which has no interval.
+    at_one = story.poor_roi(table, 1.0).set_index("name")["evidence"]
+    assert at_one.to_dict() == {"Di": story.NO_INTERVAL, "Ann": story.INTERVAL_REACHES}
+    at_one_one = story.poor_roi(table, 1.1).set_index("name")["evidence"]
+    assert at_one_one["Ann"] == story.WHOLE_INTERVAL_BELOW
+    # Bo (1.2x, 0.9x-1.5x) is flagged below 1.3x on the point, but the interval reaches it.
+    assert story.poor_roi(table, 1.3, "iroas").set_index("name")["evidence"]["Bo"] == story.INTERVAL_REACHES
+
+
+def test_evidence_sentence_counts_the_alerts_the_experiment_backs() -> None:
+    table = story.attributed_vs_incremental(summary(), breakdown())
+    unsure = story.alert_totals(story.poor_roi(table, 1.3, "iroas"))
+    assert story.evidence_sentence(unsure, 1.3, 0.95) == (
+        "Judged on iROAS, 1 of 2 has its whole 95% interval below 1.30x; for the other 1 the interval reaches "
+        "1.30x, so the experiment cannot tell them from 1.30x or more: check those before dropping anyone."
+    )
+    sure = story.alert_totals(story.poor_roi(table, 1.1, "iroas"))
+    assert story.evidence_sentence(sure, 1.1, 0.95) == "Judged on iROAS, 1 of 1 has its whole 95% interval below 1.10x."
+    untested = story.alert_totals(story.poor_roi(table, 1.0, "attributed"))
+    assert story.evidence_sentence(untested, 1.0, 0.95) == ""
 
 
 def test_measure_sentences_say_which_measure() -> None:
