@@ -12,7 +12,7 @@ users bought beyond the control group, iROAS = (r1 − r0)·n1 / payout, with a 
 Poor-ROI alerts judge each influencer on one measure: "iroas", "attributed", or "auto" (iROAS where the influencer
 has an experiment, i.e. both exposed and control users and a defined iROAS; attributed ROAS otherwise). An alert on
 iROAS says how sure it is: whether the whole interval lies below the threshold, or only the point estimate does (a
-single influencer's experiment is small, so most intervals reach the threshold); attributed ROAS has no interval.
+single influencer's experiment is small, so many intervals reach the threshold); attributed ROAS has no interval.
 Attributed revenue counts users later excluded from the experiment for sitting in both groups; the experiment
 does not, so the share can sit slightly below what a clean comparison would give.
 """

@@ -157,7 +157,7 @@ def bootstrap_stratified(
     user_revenue(clean, (STRATUM,)); `payouts` the payout charged per influencer.
 
     `reuse`: the `draws` of an estimate with the same n_resamples and seed on data holding every stratum in `whole`
-    with exactly the same users (incrementality.whole_slices); those strata's draws are copied, not redrawn, and
+    with exactly the same users (scope.whole_slices); those strata's draws are copied, not redrawn, and
     are what this call would draw. The result keeps its draws while strata × n_resamples ≤ KEPT_DRAWS."""
     table = stratum_table(users, payouts)
     comparable = table[(table["n1"] > 0) & (table["n0"] > 0)]
