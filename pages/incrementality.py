@@ -83,7 +83,10 @@ st.subheader("Attributed vs incremental, per influencer")
 summary = attribution.influencer_summary(apply_influencer_filter(tables, spec))  # the Influencers page's figures
 linked = story.attributed_vs_incremental(summary, report.breakdowns.get("influencer"))
 linked["iroas_interval"] = fmt.multiple_intervals(linked["iroas_ci_low"], linked["iroas_ci_high"])
-st.caption(story.story_sentence(story.headline(attribution.key_metrics(summary), overall)))
+if blocked:  # the per-influencer figures stay, to help find what is wrong, but nothing here reads as caused
+    st.caption(story.BLOCKED_TABLE_NOTE)
+else:
+    st.caption(story.story_sentence(story.headline(attribution.key_metrics(summary), overall)))
 ranked = linked.sort_values("incremental_share", kind="stable", na_position="last")
 layout.data_table(ranked, "attributed vs incremental", [*STORY_COLUMNS, "incremental_share"], labels=STORY_LABELS)
 st.caption(

@@ -49,10 +49,12 @@ try:
     report, _ = influencers.incrementality_report_and_source(tables, spec, influencers.LIGHT)
 except IncrementalityInputError:
     report = None  # no usable exposed/control groups: attributed figures only
-experiment = report.breakdowns.get("influencer") if report is not None else None
+failed = story.failed_checks(report.guardrails) if report is not None else ()
+usable = None if failed else report  # data that fails its checks shows no causal figure (the Incrementality page)
+experiment = usable.breakdowns.get("influencer") if usable is not None else None
 table = story.attributed_vs_incremental(summary, experiment)
 table["iroas_interval"] = fmt.multiple_intervals(table["iroas_ci_low"], table["iroas_ci_high"])
-numbers = story.headline(im.key_metrics(summary), report.overall if report is not None else None)
+numbers = story.headline(im.key_metrics(summary), usable.overall if usable is not None else None)
 
 st.caption(
     f"Source: {data.influencer_source()}. Attributed revenue and orders: everything bought by the users an "
@@ -62,7 +64,11 @@ st.caption(
 )
 layout.metric_tiles(numbers | {"orders": im.key_metrics(summary)["orders"]}, ATTRIBUTED_TILES)
 layout.metric_tiles(numbers, INCREMENTAL_TILES)
-st.info(story.story_sentence(numbers) + " Details on the Incrementality page.")
+st.info(
+    story.blocked_sentence(numbers["attributed_roas"], failed)
+    if failed
+    else story.story_sentence(numbers) + " Details on the Incrementality page."
+)
 
 left, right = st.columns(2)
 with left:
@@ -86,8 +92,10 @@ with right:
         "Alert when below (x)", min_value=0.0, value=im.POOR_ROAS_THRESHOLD, step=0.25, key="inf_threshold"
     )
     alerts = story.poor_roi(table, threshold, measure)
-    st.caption(story.measure_sentence(table, measure))
-    if alerts.empty:
+    st.caption(story.measure_sentence(table, measure, failed))
+    if not story.judge(table, measure)["judged_value"].notna().any():
+        st.info("No influencer in this selection can be judged on this measure.")
+    elif alerts.empty:
         st.success(f"Every judged influencer in this selection is at {fmt.multiple(threshold)} or more.")
     else:
         totals = story.alert_totals(alerts)

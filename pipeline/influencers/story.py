@@ -20,11 +20,12 @@ does not, so the share can sit slightly below what a clean comparison would give
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from pipeline.influencers.guardrails import FAIL, Guardrail
 from pipeline.kpis import safe_divide
 from pipeline.text import MISSING, display_decimals, money, undefined
 
@@ -142,19 +143,27 @@ def evidence_sentence(totals: Mapping[str, float], threshold: float, confidence:
     )
 
 
-def measure_sentence(story: pd.DataFrame, measure: str) -> str:
-    """Which measure the alerts use, in words, counting the influencers judged on each."""
+def measure_sentence(story: pd.DataFrame, measure: str, failed: Sequence[str] = ()) -> str:
+    """Which measure the alerts use, in words, counting the influencers judged on each. `failed`: the checks the
+    experiment failed (failed_checks), which is then why no influencer is judged on iROAS."""
     judged = judge(story, measure)
     on_iroas = int((judged["judged_on"] == MEASURE_NAMES[IROAS]).sum())
     on_attributed = len(judged) - on_iroas
+    no_experiment = (
+        "the experiment fails its checks, so no influencer is judged on iROAS"
+        if failed
+        else "no influencer in this selection has an experiment with a control group"
+    )
     if measure == IROAS:
+        if failed:
+            return f"Judged on iROAS, but {no_experiment}."
         return f"Judged on iROAS (incremental: what the control group says the influencer caused); {_untested(story)}"
     if measure == ATTRIBUTED:
         return "Judged on attributed ROAS (every sale by exposed users, including sales that would have happened)."
     if on_attributed == 0:
         return f"Judged on iROAS: all {on_iroas} influencer(s) have an experiment with a control group."
     if on_iroas == 0:
-        return "Judged on attributed ROAS: no influencer in this selection has an experiment with a control group."
+        return f"Judged on attributed ROAS: {no_experiment}."
     return (
         f"Judged on iROAS for the {on_iroas} influencer(s) with an experiment and on attributed ROAS for the "
         f"{on_attributed} without one."
@@ -213,6 +222,28 @@ def story_sentence(numbers: Mapping[str, float]) -> str:
         f"({share_text}) was caused by the influencers: iROAS {_times(numbers['iroas'])} "
         f"({_level(numbers['confidence'])} interval {_times(numbers['iroas_ci_low'])} – "
         f"{_times(numbers['iroas_ci_high'])})."
+    )
+
+
+BLOCKED_TABLE_NOTE = (
+    "The checks above failed, so the incremental figures below do not show what the influencers caused; they are "
+    "shown to help find what is wrong with the data."
+)
+
+
+def failed_checks(guardrails: Iterable[Guardrail]) -> tuple[str, ...]:
+    """The names of the checks the exposed-vs-control data failed (pipeline.influencers.guardrails): with any, it
+    cannot show what the influencers caused, so no iROAS figure may stand as causal."""
+    return tuple(g.name for g in guardrails if g.status == FAIL)
+
+
+def blocked_sentence(attributed_roas: float, failed: Sequence[str]) -> str:
+    """The story sentence when the experiment failed its checks: attributed ROAS only, and why."""
+    checks = failed[0] if len(failed) == 1 else ", ".join(failed[:-1]) + " and " + failed[-1]
+    return (
+        f"Attributed ROAS {_times(attributed_roas)} counts every sale by the users an influencer exposed. The "
+        f"exposed-vs-control data fails its checks ({checks.lower()}), so it cannot show what the influencers "
+        "caused: iROAS is not shown here and the alerts use attributed ROAS. Details on the Incrementality page."
     )
 
 

@@ -179,6 +179,9 @@ def test_buyers_only_peer_tables_get_a_warning_instead_of_a_verdict(shared_data:
     title = revenue_chart_title(at)
     assert "most users buy nothing" not in title and "100% of exposed and 100% of control users bought" in title
     assert metric(at, "Minimum detectable lift") == caption_mde(at) == "33.2%"
+    # The per-influencer table stays, but its caption no longer says what the influencers "caused".
+    captions = [c.value for c in at.caption]
+    assert story.BLOCKED_TABLE_NOTE in captions and not any("was caused by the influencers" in c for c in captions)
 
 
 def test_demo_passes_the_checks_and_the_mde_tile_matches_its_caption() -> None:

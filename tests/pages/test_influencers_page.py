@@ -236,3 +236,21 @@ def test_drill_down_granularity_is_kept_in_the_link(at: AppTest) -> None:
     assert at.query_params["inf_freq"] == "month"
     at.selectbox(key="inf_alert_measure").set_value("iroas").run()
     assert at.query_params["inf_alert_measure"] == "iroas"
+
+
+def test_data_that_fails_the_checks_shows_no_causal_figure(shared_data: Path) -> None:
+    """The influencer seed's own tables (buyers only, not randomised): the Incrementality page withholds its verdict,
+    and so must this page. Before, it said the control group showed $428,702 of $523,897 was caused by the
+    influencers (iROAS 8.53x) and judged every alert on that iROAS."""
+    from tests.pages.test_incrementality_page import peer_tables_through_the_data_page
+
+    at = AppTest.from_file(page_path("influencers"), default_timeout=120)
+    at.session_state["uploaded_influencer_tables"] = peer_tables_through_the_data_page(shared_data)
+    at.run()
+    assert not at.exception
+    sentence = at.info[0].value
+    assert "fails its checks" in sentence and "non-buyers tracked" in sentence
+    assert "caused by the influencers" not in sentence and "8.53x" not in sentence
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["iROAS"] == tiles["Incremental revenue"] == fmt.MISSING
+    assert any(c.value.startswith("Judged on attributed ROAS: the experiment fails its checks") for c in at.caption)

@@ -167,3 +167,19 @@ def test_headline_without_an_experiment() -> None:
     numbers = story.headline({"revenue": 100.0, "payout": 50.0, "roas": 2.0}, None)
     assert numbers["attributed_roas"] == 2.0 and math.isnan(numbers["iroas"])
     assert story.story_sentence(numbers).endswith("so what the influencers caused (iROAS) cannot be measured.")
+
+
+def test_failed_checks_replace_the_causal_story() -> None:
+    from pipeline.influencers.guardrails import FAIL, FLAG, PASS, Guardrail
+
+    checks = [Guardrail("Sample ratio", FLAG, ""), Guardrail("Non-buyers", FAIL, ""), Guardrail("Lift", FAIL, "")]
+    assert story.failed_checks(checks) == ("Non-buyers", "Lift")
+    assert story.failed_checks([Guardrail("Sample ratio", PASS, "")]) == ()
+    sentence = story.blocked_sentence(10.43, ("Non-buyers", "Plausible lift"))
+    assert sentence.startswith("Attributed ROAS 10.43x counts every sale")
+    assert "fails its checks (non-buyers and plausible lift)" in sentence and "caused by" not in sentence
+    untested = story.attributed_vs_incremental(summary(), None)
+    assert story.measure_sentence(untested, "auto", ("Lift",)) == (
+        "Judged on attributed ROAS: the experiment fails its checks, so no influencer is judged on iROAS."
+    )
+    assert story.measure_sentence(untested, "iroas", ("Lift",)).startswith("Judged on iROAS, but the experiment")
