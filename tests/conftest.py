@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,20 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("APP_MMM_DRAWS", "200")
 os.environ.setdefault("APP_MMM_TUNE", "200")
 MMM_FILES = ("media_mix.joblib", "media_mix.json")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def models_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """What a test trains or fits without naming a models folder (a page's background media mix fit, say) goes to
+    a temporary folder, never to the checkout's models/: a small test fit there replaced the user's own fit."""
+    folder = tmp_path_factory.mktemp("default-models")
+    previous = os.environ.get("APP_MODELS_DIR")
+    os.environ["APP_MODELS_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("APP_MODELS_DIR", None)
+    else:
+        os.environ["APP_MODELS_DIR"] = previous
 
 
 @pytest.fixture(scope="session")
