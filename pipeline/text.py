@@ -6,6 +6,7 @@ Standard library only, so importing it costs nothing.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 MISSING = "—"  # how any undefined number reads, in a sentence or on a page
 MINUS = "\u2212"  # a true minus sign: a hyphen reads as a dash, and "$-2,331" hides the sign inside the amount
@@ -31,3 +32,8 @@ def money(value: float | None, decimals: int = 0, symbol: str = "$") -> str:
         return MISSING
     sign = MINUS if round(value, decimals) < 0 else ""
     return f"{sign}{symbol}{abs(value):,.{decimals}f}"
+
+
+def joined(names: Sequence[str]) -> str:
+    """Names as a phrase: "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -27,7 +27,7 @@ import pandas as pd
 
 from pipeline.influencers.guardrails import FAIL, Guardrail
 from pipeline.kpis import safe_divide
-from pipeline.text import MISSING, display_decimals, money, undefined
+from pipeline.text import MISSING, display_decimals, joined, money, undefined
 
 AUTO, IROAS, ATTRIBUTED = "auto", "iroas", "attributed"
 ALERT_MEASURES = (AUTO, IROAS, ATTRIBUTED)
@@ -239,10 +239,9 @@ def failed_checks(guardrails: Iterable[Guardrail]) -> tuple[str, ...]:
 
 def blocked_sentence(attributed_roas: float, failed: Sequence[str]) -> str:
     """The story sentence when the experiment failed its checks: attributed ROAS only, and why."""
-    checks = failed[0] if len(failed) == 1 else ", ".join(failed[:-1]) + " and " + failed[-1]
     return (
         f"Attributed ROAS {_times(attributed_roas)} counts every sale by the users an influencer exposed. The "
-        f"exposed-vs-control data fails its checks ({checks.lower()}), so it cannot show what the influencers "
+        f"exposed-vs-control data fails its checks ({joined(failed).lower()}), so it cannot show what the influencers "
         "caused: iROAS is not shown here and the alerts use attributed ROAS. Details on the Incrementality page."
     )
 

@@ -20,7 +20,7 @@ from pipeline.modeling.mmm_optimize import Limit, Optimum, current_mix, optimize
 from pipeline.modeling.mmm_plan import INTERVAL, PlanScore, WindowModel, compare, score_plan, window_model
 from pipeline.modeling.mmm_window import PlanError, make_window, recent_totals
 from pipeline.modeling.plan_terms import DEFAULT_DAYS, DEFAULT_MAX_SHIFT, MAX_DAYS, MODE_LABELS, MODES, SPREADS
-from pipeline.text import money
+from pipeline.text import joined, money
 
 PLAN_NAMES = ("recommended", "current mix", "equal split")
 WINDOW_ROW = "whole window"
@@ -164,10 +164,6 @@ def extrapolation_warnings(summary: dict[str, Any]) -> list[str]:
     ]
 
 
-def _names(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def break_even_warning(summary: dict[str, Any]) -> str | None:
     """A sentence when a funded channel's next dollar brings back less than $1 of incremental revenue (its marginal
     ROAS, posterior mean, below 1): those last dollars do not pay for themselves on revenue. None otherwise."""
@@ -178,7 +174,7 @@ def break_even_warning(summary: dict[str, Any]) -> str | None:
     shown = f"{values[0]:.2f}x" if len(values) == 1 else f"{values[0]:.2f}x to {values[-1]:.2f}x"
     funded = sum(line["spend"] > 0 for line in summary["allocation"])
     names = [line["channel"] for line in losing]
-    who = "every funded channel" if len(losing) == funded and funded > 1 else _names(names)
+    who = "every funded channel" if len(losing) == funded and funded > 1 else joined(names)
     return (
         f"At this plan the next dollar in {who} brings back less than $1 of incremental revenue (marginal ROAS "
         f'{shown}): the last dollars there do not pay for themselves on revenue. "{MODE_LABELS["target-mroas"]}" '
