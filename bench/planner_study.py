@@ -15,6 +15,7 @@ import itertools
 import json
 import statistics
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,30 +29,25 @@ DAYS = 28
 TIMING_REPEATS = 5
 
 
-def truth_posterior(posterior: MmmPosterior, truth: dict[str, Any]) -> MmmPosterior:
-    """The fitted posterior's data with the generator's true parameters as its only draw."""
-    channels = truth["mmm"]["channels"]
+def truth_rows(channels: list[str], truth: dict[str, Any]) -> dict[str, Any]:
+    """ground_truth.json's channel parameters as one posterior draw: decay, half_saturation, slope, beta, max_lag."""
+    params = truth["mmm"]["channels"]
 
     def row(getter) -> np.ndarray:
-        return np.array([[getter(channels[name]) for name in posterior.channels]], dtype=float)
+        return np.array([[getter(params[name]) for name in channels]], dtype=float)
 
-    lags = {channels[name]["adstock"]["max_lag_days"] for name in posterior.channels}
-    return MmmPosterior(
-        channels=posterior.channels,
-        dates=posterior.dates,
-        spend=posterior.spend,
-        revenue=posterior.revenue,
-        decay=row(lambda c: c["adstock"]["decay"]),
-        half_saturation=row(lambda c: c["saturation"]["half_saturation"]),
-        slope=row(lambda c: c["saturation"]["slope"]),
-        beta=row(lambda c: c["beta"]),
-        max_lag=int(max(lags)),
-        predicted=posterior.predicted,
-        holdout_start=posterior.holdout_start,
-        calibrated=[],
-        diagnostics={},
-        seconds=0.0,
-    )
+    return {
+        "decay": row(lambda c: c["adstock"]["decay"]),
+        "half_saturation": row(lambda c: c["saturation"]["half_saturation"]),
+        "slope": row(lambda c: c["saturation"]["slope"]),
+        "beta": row(lambda c: c["beta"]),
+        "max_lag": int(max(params[name]["adstock"]["max_lag_days"] for name in channels)),
+    }
+
+
+def truth_posterior(posterior: MmmPosterior, truth: dict[str, Any]) -> MmmPosterior:
+    """The fitted posterior's data with the generator's true parameters as its only draw."""
+    return replace(posterior, **truth_rows(posterior.channels, truth), baseline=None)
 
 
 def _relative(value: float, truth: float) -> float:
@@ -99,13 +95,20 @@ def seed_checks(posterior: MmmPosterior, truth: dict[str, Any]) -> dict[str, Any
     model_mroas = mmm_optimize.optimize(model, "target-mroas", target=1.0)
     true_mroas = mmm_optimize.optimize(true_model, "target-mroas", target=1.0)
     low, high = scored.summary["predicted_revenue_ci"]
-    current_low, current_high = mmm_plan.score_plan(model, current).summary["predicted_revenue_ci"]
+    current_scored = mmm_plan.score_plan(model, current)
+    current_low, current_high = current_scored.summary["predicted_revenue_ci"]
+    versus = mmm_plan.compare(current_scored, scored)
+    true_gain = true_of(recommended.totals) - true_of(current)
     carry = mmm_plan.score_plan(model, {}).summary
     true_carry = true_of({})
     return {
         "budget": budget,
         "recommended_vs_true_optimum": true_of(recommended.totals) / true_of(true_best.totals),
-        "recommended_minus_current_true": true_of(recommended.totals) - true_of(current),
+        "recommended_minus_current_true": true_gain,
+        # The model's own odds that the split beats the current mix, and whether its 90% interval of the gain
+        # holds the true gain: a calibrated posterior is wrong about the sign in about 1 − P of the seeds.
+        "probability_beats_current": versus["probability_b_beats_a"],
+        "gain_covered": versus["difference_ci"][0] <= true_gain <= versus["difference_ci"][1],
         # Without the default ±30% move limit, for comparison (the planner's "Let channels move freely").
         "free_vs_true_free_optimum": true_of(free.totals) / true_of(true_free.totals),
         "free_minus_current_true": true_of(free.totals) - true_of(current),
@@ -134,6 +137,8 @@ def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
         "recommended_vs_true_optimum_min": min(r["recommended_vs_true_optimum"] for r in records),
         "recommended_vs_true_optimum_median": statistics.median(r["recommended_vs_true_optimum"] for r in records),
         "below_current_mix_seeds": sum(r["recommended_minus_current_true"] < 0 for r in records),
+        "expected_below_current_mix_seeds": sum(1.0 - r["probability_beats_current"] for r in records),
+        "gain_interval_coverage": share("gain_covered"),
         "within_3_percent_seeds": sum(r["recommended_vs_true_optimum"] >= 0.97 for r in records),
         "free_vs_true_free_optimum_min": min(r["free_vs_true_free_optimum"] for r in records),
         "free_within_3_percent_seeds": sum(r["free_vs_true_free_optimum"] >= 0.97 for r in records),

@@ -31,3 +31,8 @@ def test_the_optimum_is_consistent(checks: dict) -> None:
 def test_the_plan_interval_and_the_carry_in_hold_up_against_the_truth(checks: dict) -> None:
     assert checks["covered_recommended"] and checks["covered_current"], checks
     assert checks["carry_in_covered"], checks
+
+
+def test_the_model_gives_its_own_odds_against_the_current_mix(checks: dict) -> None:
+    assert 0.5 < checks["probability_beats_current"] <= 1, checks
+    assert checks["gain_covered"], checks
