@@ -39,8 +39,9 @@ import sklearn
 # Bump when the saved objects change shape or move module (a pickle names each class by its module), so old
 # artifacts are reported invalid and retrained rather than misread. 2: the forecaster's Band moved to
 # pipeline.modeling.intervals. 3: the forecaster gained ad_set and per-platform spend limits. 4: its trees combine
-# spend with platform only (interaction constraints), so older forecasters are refitted.
-FORMAT_VERSION = 4
+# spend with platform only (interaction constraints), so older forecasters are refitted. 5: plan totals gained a
+# persistent term (intervals.TotalCalibration).
+FORMAT_VERSION = 5
 LOCK_FILE = ".models.lock"
 # Training everything takes about a minute (56 s on 2 busy cores); a lock held 15 minutes means a stuck process.
 LOCK_TIMEOUT_SECONDS = 900

@@ -18,7 +18,7 @@ API (stable; the planner builds on it)
   supports for that line's platform (the 99th percentile of its positive training spends) and whether the
   row's spend lies beyond it. Trees are flat beyond their last split, so there the forecast is a floor,
   not a prediction, and its interval is not calibrated.
-- `Forecaster.total_correlation -> {target: ((w, c) below, (w, c) above)}`: how plan totals widen
+- `Forecaster.total_calibration -> {target: intervals.TotalCalibration}`: how plan totals widen
   (intervals.total_bounds).
 - `Forecaster.metrics -> dict[target, {"r2", "mape", "coverage_90", ...}]` on held-out campaign x ad sets.
 
@@ -102,7 +102,7 @@ class Forecaster:
     spend_range: tuple[float, float]
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)
     spend_limits: dict[str, float] = field(default_factory=dict)
-    total_correlation: dict[str, intervals.Correlation] = field(default_factory=dict)
+    total_calibration: dict[str, intervals.TotalCalibration] = field(default_factory=dict)
     _edges: np.ndarray | None = None
     _table: np.ndarray | None = None
 
@@ -336,7 +336,7 @@ def fit_forecaster(
         spend_limits=spend_limits(data),
     )
     if "date" in data.columns:
-        forecaster.total_correlation = _calibrate_totals(forecaster, data, held_out, folds)
+        forecaster.total_calibration = _calibrate_totals(forecaster, data, held_out, folds)
     with threadpool_limits(limits=1):
         forecaster.compile()
     return forecaster
@@ -344,8 +344,9 @@ def fit_forecaster(
 
 def _calibrate_totals(
     forecaster: Forecaster, data: pd.DataFrame, held_out: dict[str, np.ndarray], folds: list[np.ndarray]
-) -> dict[str, intervals.Correlation]:
-    """The totals' correlation per target from random plans (a day, a subset of units) of the out-of-group lines."""
+) -> dict[str, intervals.TotalCalibration]:
+    """How each target's totals widen, from the out-of-group lines: the units' persistent levels, then random plans
+    (a day, a subset of units)."""
     combined = forecaster._combine(held_out)
     units = data["unit"].to_numpy() if "unit" in data.columns else np.arange(len(data)) % CALIBRATION_FOLDS
     days = data["date"].to_numpy()

@@ -1,7 +1,7 @@
 """How well the forecaster does on held-out data: row scores, coverage per unit and per spend tercile, and
 the coverage of daily plan totals. Also the interval of a total of lines (the planner's plan totals).
 
-Only duck-typed use of the Forecaster here (its predict, targets and total_correlation), so that
+Only duck-typed use of the Forecaster here (its predict, targets and total_calibration), so that
 pipeline.modeling.forecast can import this module.
 """
 
@@ -24,9 +24,9 @@ def total_interval(
 ) -> tuple[float, float]:
     """The 90% interval of the sum of `predicted` lines' `target` (T, T_lo, T_hi columns); `units` labels
     the lines that share a campaign x ad set (each line its own when None)."""
-    correlation = forecaster.total_correlation.get(target, intervals.UNCALIBRATED)
+    calibration = forecaster.total_calibration.get(target, intervals.UNCALIBRATED)
     point, lo, hi = (predicted[f"{target}{s}"].to_numpy(dtype="float64") for s in ("", "_lo", "_hi"))
-    return intervals.total_bounds(point, lo, hi, correlation, units)
+    return intervals.total_bounds(point, lo, hi, calibration, units)
 
 
 def mape(actual: np.ndarray, predicted: np.ndarray) -> float:

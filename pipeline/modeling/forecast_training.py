@@ -7,6 +7,7 @@ the 5-unit demo). Each fold's model calibrates on its own training units only (c
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -96,12 +97,13 @@ def train_forecaster(campaigns: pd.DataFrame, progress: Progress | None = None) 
         "intervals": {
             "coverage": intervals.COVERAGE,
             "method": "cross-conformal by campaign x ad set on log1p scale around a monotonic Poisson boosting "
-            "model, per volume bin; plan totals calibrated on random daily plans of held-out units",
+            "model, per volume bin; plan totals calibrated on random daily plans of held-out units, plus the spread of "
+            "held-out units' persistent levels",
             "bands": {
                 t: {"edges": m.band.edges, "lower": m.band.lower, "upper": m.band.upper}
                 for t, m in forecaster.models.items()
             },
-            "total_correlation": {t: [list(side) for side in c] for t, c in forecaster.total_correlation.items()},
+            "total_calibration": {t: dataclasses.asdict(c) for t, c in forecaster.total_calibration.items()},
         },
         "split": {
             "method": "campaign x ad set units held out whole" if "unit" in data else "random rows",

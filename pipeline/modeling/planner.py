@@ -38,7 +38,8 @@ TARGETS = features.FORECAST_TARGETS
 SHOWN_RATIOS = ("cpm", "cpc", "cpa", "roas", "cpe")
 TOTAL_INTERVAL = (
     "90% interval of the plan total, calibrated on daily sums of held-out campaign x ad set lines "
-    "(a day's lines, and lines that differ only by device, miss together)"
+    "(a day's lines, and lines that differ only by device, miss together, and a campaign x ad set can run above or "
+    "below its forecast all period)"
 )
 CONSERVATIVE_INTERVAL = "sum of the lines' bounds (conservative: as if every line missed the same way)"
 CURVE_MAX_MULTIPLE = 2.5

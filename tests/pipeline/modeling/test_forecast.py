@@ -12,7 +12,7 @@ import pytest
 
 import data_generation
 from pipeline.inputs import demo
-from pipeline.modeling import features, forecast, forecast_scores, forecast_training
+from pipeline.modeling import features, forecast, forecast_scores, forecast_training, intervals
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +47,17 @@ def plan_total_draws(other_data: pd.DataFrame) -> pd.DataFrame:
     """Per fold of PLAN_TOTAL_SHUFFLES shuffles of train's split, target and method, the share of held-out days
     whose total lies in its interval: as calibrated, with independent lines and with the lines' bounds summed."""
     known = forecast.known_categories(other_data, features.FORECAST_CATEGORICAL)
-    methods = {"independent": ((0.0, 0.0), (0.0, 0.0)), "summed": ((1.0, 1.0), (1.0, 1.0))}
+    methods = {
+        "independent": intervals.TotalCalibration(((0.0, 0.0), (0.0, 0.0))),
+        "summed": intervals.TotalCalibration(((1.0, 1.0), (1.0, 1.0))),
+    }
     rows = []
     for shuffle in range(PLAN_TOTAL_SHUFFLES):
         for train, test in forecast_training.holdout_folds(other_data, random_state=forecast.RANDOM_STATE + shuffle):
             model = forecast.fit_forecaster(other_data.iloc[train], known=known)
             variants = {"calibrated": model} | {
-                name: dataclasses.replace(model, total_correlation=dict.fromkeys(model.targets, correlation))
-                for name, correlation in methods.items()
+                name: dataclasses.replace(model, total_calibration=dict.fromkeys(model.targets, calibration))
+                for name, calibration in methods.items()
             }
             for name, variant in variants.items():
                 for target, scores in forecast_scores.evaluate_totals(variant, other_data.iloc[test]).items():

@@ -53,7 +53,7 @@ class ConcaveForecaster:
 
     def __init__(self, scale: dict[str, float], limit: float = 1e9) -> None:
         self.scale, self.limit = scale, limit
-        self.total_correlation: dict = {}  # uncalibrated: plan totals use the summed bounds
+        self.total_calibration: dict = {}  # uncalibrated: plan totals use the summed bounds
         self.categories = {f: ["x"] for f in planner.LINE_FIELDS} | {"platform": list(scale)}
         self.defaults = {f: values[0] for f, values in self.categories.items()}
 
