@@ -236,24 +236,17 @@ def calibrate_total(
     levels = unit_levels(units, actual, point)
     scale = pd.Series(units).map(levels).fillna(1.0).to_numpy()
     unit_fold = None if folds is None else pd.Series(folds, index=units).groupby(level=0).first()
-    correlation = _calibrate_correlation(days, units, actual, point * scale, lo * scale, hi * scale, unit_fold)
+    cells = unit_days(days, units, actual - point * scale, (point - lo) * scale, (hi - point) * scale)
+    correlation = _calibrate_correlation(cells, unit_fold)
     if len(levels) < MIN_PERSISTENT_UNITS:
         return TotalCalibration(correlation)
     logs = np.log(levels)
     return TotalCalibration(correlation, float(logs.std(ddof=1)), len(logs) - 1, _shared_share(logs, unit_fold))
 
 
-def _calibrate_correlation(
-    days: np.ndarray,
-    units: np.ndarray,
-    actual: np.ndarray,
-    point: np.ndarray,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    unit_fold: pd.Series | None,
-) -> Correlation:
-    """((w, c) below, (w, c) above): w on single unit-days, then c on random plans of one fold's units."""
-    cells = unit_days(days, units, actual - point, point - lo, hi - point)
+def _calibrate_correlation(cells: pd.DataFrame, unit_fold: pd.Series | None) -> Correlation:
+    """((w, c) below, (w, c) above) on unit_days cells: w on single unit-days, then c on random plans of one fold's
+    units."""
 
     def cell_widths(side: str, w: float) -> np.ndarray:
         return _widths(cells[f"s1_{side}"].to_numpy(), cells[f"s2_{side}"].to_numpy(), w)

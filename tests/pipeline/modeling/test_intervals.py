@@ -143,7 +143,9 @@ def calibrated_on_units(seed: int) -> tuple[intervals.TotalCalibration, interval
     folds = lines["unit"] % 4
     args = [lines[key] for key in ("day", "unit", "actual", "point", "lo", "hi")]
     unit_fold = pd.Series(folds, index=lines["unit"]).groupby(level=0).first()
-    previous = intervals.TotalCalibration(intervals._calibrate_correlation(*args, unit_fold))
+    error, below, above = lines["actual"] - lines["point"], lines["point"] - lines["lo"], lines["hi"] - lines["point"]
+    cells = intervals.unit_days(lines["day"], lines["unit"], error, below, above)
+    previous = intervals.TotalCalibration(intervals._calibrate_correlation(cells, unit_fold))
     return intervals.calibrate_total(*args, folds), previous
 
 
