@@ -100,7 +100,8 @@ def calibrate_band(z: np.ndarray, y_log: np.ndarray) -> Band:
 # unit-days, then c on random plans of several units, all out of group, after each unit's own level is removed.
 # Persistently: a unit the model never saw runs above or below its forecast on every day (its own effect, and the
 # bias of the model that predicted it). Calibrated plans share those few persistent draws on all their days, so
-# a conformal quantile of plans rests on a handful of units and under-covered new ones (0.82-0.85 on four seeds).
+# a conformal quantile of plans rests on a handful of draws and under-covered new units (conversions 0.87 over 17
+# seeds, bench/plan_totals_study.py).
 # Instead each calibration unit's whole-period log ratio actual / predicted gives the spread of that level across
 # units, and a plan's relative half-width is t(0.95, units − 1) · σ · sqrt(shared + (1 − shared)·Σπ²) over its
 # units' shares π of the predicted total (`shared`: the part common to units predicted by one model). It adds to
