@@ -27,6 +27,11 @@ KEPT_KEYS = (
 KEPT = "line_kept_inputs"
 
 
+def interval_formats(frame: pd.DataFrame) -> dict[str, str]:
+    """Interval bounds read like their predictions: revenue in whole dollars, counts to one decimal."""
+    return {c: ("$%,.0f" if c.startswith("revenue") else "%,.1f") for c in frame.columns if c.endswith(("_lo", "_hi"))}
+
+
 def keep_inputs() -> None:
     """Put back the inputs Streamlit dropped while the other tab was open (call before drawing any widget)."""
     kept_state.restore(KEPT)
@@ -84,7 +89,7 @@ def plan(model: Forecaster) -> tuple[pd.DataFrame, dict] | None:
         return None
     predicted, total = planner.predict_plan(model, lines)
     warn(planner.range_warning(predicted))
-    layout.table(predicted, formats={"supported_spend": "$%,.0f"})
+    layout.table(predicted, formats={"supported_spend": "$%,.0f", **interval_formats(predicted)})
     st.subheader("Whole plan")
     layout.table(planner.outcome_table(total), formats=OUTCOME_FORMATS)
     st.caption(f"Plan interval: {planner.TOTAL_INTERVAL}; the {planner.CONSERVATIVE_INTERVAL} is in the CSV.")
@@ -146,8 +151,7 @@ def optimise(model: Forecaster, lines: pd.DataFrame, total: dict) -> optimizer.O
     )
     st.success(optimizer.uplift_sentence(compared[objective].iloc[0], compared[objective].iloc[1], objective))
     warn(planner.range_warning(optimum.lines))
-    formats = {c: ("$%,.0f" if c.startswith("revenue") else "%,.1f") for c in compared if c.endswith(("_lo", "_hi"))}
-    layout.table(compared, formats=formats)
+    layout.table(compared, formats=interval_formats(compared))
     layout.table(optimum.lines[[*planner.LINE_FIELDS, "spend", "share", objective, "roas", "extrapolated"]])
     st.caption(f"Method: {optimum.method}. Plan intervals: {planner.TOTAL_INTERVAL}.")
     target = st.number_input("Target ROAS", min_value=0.0, value=2.0, step=0.1, key="target_roas")
