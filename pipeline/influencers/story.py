@@ -37,6 +37,9 @@ MEASURE_NAMES = {IROAS: "iROAS", ATTRIBUTED: "attributed ROAS"}
 WHOLE_INTERVAL_BELOW = "clearly below"
 INTERVAL_REACHES = "uncertain"
 NO_INTERVAL = "no interval"
+# Alerts list the surest first: the experiment's whole interval below; then attributed ROAS below, which usually
+# overstates what was caused, so the true return is likely lower still; then the iROAS alerts it cannot settle.
+EVIDENCE_ORDER = (WHOLE_INTERVAL_BELOW, NO_INTERVAL, INTERVAL_REACHES)
 EXPERIMENT_COLUMNS = ("incremental_revenue", "iroas", "iroas_ci_low", "iroas_ci_high", "p_value")
 STORY_COLUMNS = (
     "influencer_id",
@@ -92,13 +95,16 @@ def judge(story: pd.DataFrame, measure: str = AUTO) -> pd.DataFrame:
 
 
 def poor_roi(story: pd.DataFrame, threshold: float, measure: str = AUTO) -> pd.DataFrame:
-    """Influencers whose judged measure (judge) is defined and below `threshold`, worst first (then the biggest
-    payout). An influencer with no defined value on its measure (zero payout, no experiment) is not judged."""
+    """Influencers whose judged measure (judge) is defined and below `threshold`, the surest first (EVIDENCE_ORDER),
+    then worst first and the biggest payout. An influencer with no defined value on its measure (zero payout, no
+    experiment) is not judged."""
     judged = judge(story, measure)
     value = judged["judged_value"]
     alerts = judged[value.notna() & (value < threshold)]
     alerts = alerts.assign(evidence=alert_evidence(alerts, threshold))
-    return alerts.sort_values(["judged_value", "payout"], ascending=[True, False], kind="stable").reset_index(drop=True)
+    alerts = alerts.assign(_sureness=alerts["evidence"].map(EVIDENCE_ORDER.index))
+    ordered = alerts.sort_values(["_sureness", "judged_value", "payout"], ascending=[True, True, False], kind="stable")
+    return ordered.drop(columns="_sureness").reset_index(drop=True)
 
 
 def alert_evidence(judged: pd.DataFrame, threshold: float) -> np.ndarray:

@@ -115,6 +115,16 @@ def test_an_iroas_alert_says_whether_its_whole_interval_is_below() -> None:
     assert story.poor_roi(table, 1.3, "iroas").set_index("name")["evidence"]["Bo"] == story.INTERVAL_REACHES
 
 
+def test_alerts_list_the_surest_first() -> None:
+    """Below 1.3x: Ann's whole iROAS interval (0.2x-1.0x) is below, Di has only attributed ROAS (0x), Bo's
+    interval (0.9x-1.5x) reaches 1.3x. By value alone Di (0x) would lead and Ann (0.6x) follow."""
+    table = story.attributed_vs_incremental(summary(), breakdown())
+    alerts = story.poor_roi(table, 1.3)
+    assert alerts["name"].tolist() == ["Ann", "Di", "Bo"]
+    assert alerts["evidence"].tolist() == list(story.EVIDENCE_ORDER)
+    assert "_sureness" not in alerts.columns
+
+
 def test_evidence_sentence_counts_the_alerts_the_experiment_backs() -> None:
     table = story.attributed_vs_incremental(summary(), breakdown())
     unsure = story.alert_totals(story.poor_roi(table, 1.3, "iroas"))
