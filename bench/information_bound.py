@@ -6,7 +6,7 @@ generator's revenue = baseline + Σ_c β_c·h(adstock(spend_c)) + Normal(0, σ),
 days in the 16 channel parameters (decay, half-saturation, slope and β per channel) and the baseline's terms
 (the model's own: intercept, trend, weekdays, holiday peak, yearly Fourier modes), with the lift test as one more
 observation of the calibrated channel's ROAS, gives by the delta method the smallest standard deviation an
-unbiased estimate of a figure derived from them can have (Cramér–Rao). `with_priors` adds the fit's priors as
+unbiased estimate of a figure derived from them can have (Cramér–Rao). The `with_priors` figures add the fit's priors as
 Gaussian information (each prior's variance, in the fit's scaled units): approximately the bound for estimates
 that use those priors (van Trees). σ is taken as known, which only makes the bound smaller.
 
@@ -102,20 +102,30 @@ def gradient(posterior: MmmPosterior, figure: Any) -> np.ndarray:
     return np.array(rows)
 
 
+def _channel_revenue(posterior: MmmPosterior, index: int, spend: np.ndarray) -> np.ndarray:
+    """(days,) revenue channel `index` brings on `spend` under the posterior's one draw."""
+    return media_curves.daily_contribution(
+        spend,
+        posterior.decay[0, index],
+        posterior.max_lag,
+        posterior.half_saturation[0, index],
+        posterior.slope[0, index],
+        posterior.beta[0, index],
+    )[0]
+
+
 def expected_revenue(problem: Problem, posterior: MmmPosterior) -> np.ndarray:
     """The media part of expected revenue on the fitted days."""
     days = problem.fitted_days
     return sum(
-        media_curves.daily_contribution(
-            posterior.spend[name].to_numpy()[:days],
-            posterior.decay[0, i],
-            posterior.max_lag,
-            posterior.half_saturation[0, i],
-            posterior.slope[0, i],
-            posterior.beta[0, i],
-        )[0]
+        _channel_revenue(posterior, i, posterior.spend[name].to_numpy()[:days])
         for i, name in enumerate(posterior.channels)
     )
+
+
+def _revenue_scale(problem: Problem) -> float:
+    """The fit's target scale: the largest revenue of a fitted day."""
+    return float(problem.dataset.revenue.iloc[: problem.fitted_days].abs().max())
 
 
 def baseline_design(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
@@ -124,7 +134,7 @@ def baseline_design(problem: Problem) -> tuple[np.ndarray, np.ndarray]:
     controls = problem.dataset.controls.iloc[: problem.fitted_days].to_numpy()
     modes = mmm_window.yearly_modes(dates, YEARLY_FOURIER_ORDER)
     design = np.column_stack([np.ones(len(dates)), controls, modes])
-    scale = float(problem.dataset.revenue.iloc[: problem.fitted_days].abs().max())
+    scale = _revenue_scale(problem)
     sd = [BASELINE_PRIOR_SD["intercept"]] + [BASELINE_PRIOR_SD["control"]] * controls.shape[1]
     sd += [BASELINE_PRIOR_SD["fourier"]] * modes.shape[1]
     return design, np.array(sd) * scale
@@ -142,47 +152,40 @@ def _lift_test_information(problem: Problem) -> np.ndarray:
             continue
 
         def roas(posterior: MmmPosterior, i: int = index, s: np.ndarray = spend) -> float:
-            contribution = media_curves.daily_contribution(
-                s,
-                posterior.decay[0, i],
-                posterior.max_lag,
-                posterior.half_saturation[0, i],
-                posterior.slope[0, i],
-                posterior.beta[0, i],
-            )
-            return float(contribution.sum() / s.sum())
+            return float(_channel_revenue(posterior, i, s).sum() / s.sum())
 
         g = gradient(problem.posterior, roas)
         information += np.outer(g, g) / test.standard_error**2
     return information
 
 
-def _prior_precision(problem: Problem, baseline_sd: np.ndarray) -> np.ndarray:
+def prior_precision(problem: Problem) -> np.ndarray:
+    """The fit's priors as Gaussian information, in the same parameter order as `information`."""
     days = problem.fitted_days
+    baseline_sd = baseline_design(problem)[1]
     channel_scale = problem.dataset.spend.iloc[:days].max().to_numpy()
-    revenue_scale = float(problem.dataset.revenue.iloc[:days].abs().max())
     ones = np.ones_like(channel_scale)
-    unit = {"decay": ones, "half_saturation": channel_scale, "slope": ones, "beta": ones * revenue_scale}
+    unit = {"decay": ones, "half_saturation": channel_scale, "slope": ones, "beta": ones * _revenue_scale(problem)}
     channel = [PRIOR_VARIANCE[name] * unit[name][index] ** 2 for index, name, _ in _steps(problem.posterior)]
     return np.diag(1.0 / np.concatenate([channel, baseline_sd**2]))
 
 
-def information(problem: Problem, with_priors: bool) -> np.ndarray:
+def information(problem: Problem) -> np.ndarray:
     """Fisher information in (channel parameters, baseline terms) of the fitted days and the lift tests."""
     media = gradient(problem.posterior, lambda posterior: expected_revenue(problem, posterior)).T
-    design, baseline_sd = baseline_design(problem)
-    jacobian = np.column_stack([media, design])
+    jacobian = np.column_stack([media, baseline_design(problem)[0]])
     fisher = jacobian.T @ jacobian / problem.noise_sd**2
     channels = media.shape[1]
     fisher[:channels, :channels] += _lift_test_information(problem)
-    return fisher + _prior_precision(problem, baseline_sd) if with_priors else fisher
+    return fisher
 
 
-def smallest_sd(problem: Problem, figure: Any, with_priors: bool) -> float:
-    """The delta-method bound sqrt(gᵀ I⁻¹ g) on a scalar figure of the channel parameters."""
+def smallest_sd(problem: Problem, figure: Any, fisher: np.ndarray) -> float:
+    """The delta-method bound sqrt(gᵀ I⁻¹ g) on a scalar figure of the channel parameters, given the information
+    (the baseline terms' rows follow the channel parameters' and the figure does not depend on them)."""
     g = gradient(problem.posterior, figure)
-    full = np.concatenate([g, np.zeros(information(problem, False).shape[0] - len(g))])
-    return float(np.sqrt(full @ np.linalg.pinv(information(problem, with_priors)) @ full))
+    full = np.concatenate([g, np.zeros(fisher.shape[0] - len(g))])
+    return float(np.sqrt(full @ np.linalg.pinv(fisher) @ full))
 
 
 def carry_in(posterior: MmmPosterior) -> float:
@@ -198,12 +201,14 @@ def target_mroas_budget(posterior: MmmPosterior) -> float:
 
 
 def seed_bounds(problem: Problem) -> dict[str, float]:
+    data = information(problem)
+    fishers = {"data": data, "with_priors": data + prior_precision(problem)}
     out: dict[str, float] = {}
     for key, figure in (("carry_in", carry_in), ("target_mroas_budget", target_mroas_budget)):
         truth = figure(problem.posterior)
         out[key] = truth
-        for label, priors in (("data", False), ("with_priors", True)):
-            out[f"{key}_relative_sd_{label}"] = smallest_sd(problem, figure, priors) / truth if truth else float("nan")
+        for label, fisher in fishers.items():
+            out[f"{key}_relative_sd_{label}"] = smallest_sd(problem, figure, fisher) / truth if truth else float("nan")
     return out
 
 

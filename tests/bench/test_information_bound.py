@@ -48,15 +48,17 @@ def test_the_data_bound_scales_with_the_noise(problem: bound.Problem) -> None:
     """I = JᵀJ / σ² with nothing else from the data but the lift test: without it, sd ∝ σ."""
     no_test = replace(problem, dataset=replace(problem.dataset, lift_tests=()))
     noisier = replace(no_test, noise_sd=2 * no_test.noise_sd)
-    single = bound.smallest_sd(no_test, bound.carry_in, with_priors=False)
-    assert bound.smallest_sd(noisier, bound.carry_in, with_priors=False) == pytest.approx(2 * single, rel=1e-6)
+    single = bound.smallest_sd(no_test, bound.carry_in, bound.information(no_test))
+    assert bound.smallest_sd(noisier, bound.carry_in, bound.information(noisier)) == pytest.approx(2 * single, rel=1e-6)
 
 
 def test_priors_and_the_lift_test_only_tighten_the_bound(problem: bound.Problem) -> None:
     no_test = replace(problem, dataset=replace(problem.dataset, lift_tests=()))
-    data_only = bound.smallest_sd(no_test, bound.carry_in, with_priors=False)
-    assert bound.smallest_sd(problem, bound.carry_in, with_priors=False) <= data_only * (1 + 1e-9)
-    assert bound.smallest_sd(problem, bound.carry_in, with_priors=True) < data_only
+    data_only = bound.smallest_sd(no_test, bound.carry_in, bound.information(no_test))
+    with_test = bound.information(problem)
+    assert bound.smallest_sd(problem, bound.carry_in, with_test) <= data_only * (1 + 1e-9)
+    with_priors = with_test + bound.prior_precision(problem)
+    assert bound.smallest_sd(problem, bound.carry_in, with_priors) < data_only
 
 
 def test_the_point_targets_are_beyond_reach_on_the_demo_seed(problem: bound.Problem) -> None:
