@@ -28,7 +28,8 @@ KEPT = "line_kept_inputs"
 
 
 def interval_formats(frame: pd.DataFrame) -> dict[str, str]:
-    """Interval bounds read like their predictions: revenue in whole dollars, counts to one decimal."""
+    """Number formats for interval-bound columns (T_lo, T_hi): revenue in whole dollars, counts to one decimal, as the
+    optimiser's comparison table has shown them."""
     return {c: ("$%,.0f" if c.startswith("revenue") else "%,.1f") for c in frame.columns if c.endswith(("_lo", "_hi"))}
 
 

@@ -1,4 +1,4 @@
-"""The per-line planner's interval bounds are formatted like their predictions, not as raw floats."""
+"""The per-line planner's interval bounds get number formats (dollars, counts to one decimal), not raw floats."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 from ui.line_forecast import interval_formats
 
 
-def test_interval_bounds_get_the_prediction_formats() -> None:
+def test_interval_bounds_get_dollar_and_count_formats() -> None:
     frame = pd.DataFrame(columns=["spend", "impressions", "impressions_lo", "clicks_hi", "revenue_lo", "revenue_hi"])
     assert interval_formats(frame) == {
         "impressions_lo": "%,.1f",
